@@ -1,0 +1,484 @@
+// The `buzon` command: `buzon serve` runs the engine headless; every other subcommand calls the
+// admin API on the data folder directly (a running `serve` on the same folder applies the change
+// within a quarter of a second). Errors print as `buzon: <field>: <message>` with exit code 2 for
+// bad input and 1 for everything else.
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import YAML from 'yaml';
+import { ApiError } from '../shared/ipc/errors';
+import { validateInput } from '../shared/ipc/validate';
+import type { MainApiImpl } from '../shared/ipc/contract';
+import { createServerHost, type ServerHost } from '../server/server-host';
+import type { LogEntry } from '../shared/model/entities';
+
+export class UsageError extends Error {}
+
+const HELP = `buzon — mail server (SMTP today; POP3 and IMAP next) with an hMailServer-style settings tree
+
+Usage: buzon [--data DIR] [--json] <command> ...
+
+  serve [--ephemeral-ports] [--quiet]   run the server until Ctrl+C (SIGINT/SIGTERM)
+  status                                 server status and listeners
+  domain   list | show NAME | add NAME [--alias A ...] [--catch-all ADDR] [--plus-addressing]
+           | set NAME --field value ... | remove NAME
+  account  list [DOMAIN] | show ADDR | add ADDR --password P [--quota-mb N] [--admin-level user|domain|server]
+           | set ADDR [--password P] [--field value ...] | remove ADDR
+  alias    list [DOMAIN] | add ADDR TARGET | set ADDR --target T | remove ADDR
+  list     list [DOMAIN] | show ADDR | add ADDR [--mode public|membership|announcements|domain] [--member M ...]
+           | set ADDR --field value | remove ADDR | member add|remove LIST ADDR
+  port     list | add smtp|pop3|imap PORT [--address IP] [--security none|starttls-optional|starttls-required|tls]
+           | set ID --field value | enable ID | disable ID | remove ID | reset
+  ip-range list | add NAME LOWER UPPER [--priority N] [--field value ...] | set ID --field value | remove ID | reset
+  ban      list | add IP [--minutes N] | remove IP|ID
+  setting  get [KEY] | set KEY VALUE | reset KEY
+  cert     list | generate NAME --common-name HOST [--alt-name N ...] | remove ID
+  queue    list | remove ID | clear
+  config   export [--all] [--format yaml|json] | apply FILE
+  logs     [--limit N]
+
+Options:
+  --data DIR   data folder (default: $BUZON_DATA, else the platform's app-data folder)
+  --json       print results as JSON
+Field names are the API's, in kebab-case: --quota-mb 100, --forward-to a@b, --enabled false.`;
+
+export function defaultDataDir(): string {
+  if (process.env.BUZON_DATA) return resolve(process.env.BUZON_DATA);
+  if (process.platform === 'win32') return join(process.env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Buzon');
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Buzon');
+  return join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'buzon');
+}
+
+interface Parsed {
+  positional: string[];
+  options: Map<string, string[]>;
+}
+
+const FLAGS = new Set(['json', 'all', 'quiet', 'ephemeral-ports', 'help', 'plus-addressing', 'disabled', 'require-auth', 'keep-copy']);
+
+export function parseArgs(argv: string[]): Parsed {
+  const positional: string[] = [];
+  const options = new Map<string, string[]>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a.startsWith('--')) {
+      let name = a.slice(2);
+      let value: string | undefined;
+      const eq = name.indexOf('=');
+      if (eq >= 0) {
+        value = name.slice(eq + 1);
+        name = name.slice(0, eq);
+      } else if (FLAGS.has(name)) value = 'true';
+      else {
+        value = argv[++i];
+        if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      }
+      options.set(name, [...(options.get(name) ?? []), value]);
+    } else if (a === '-h') options.set('help', ['true']);
+    else positional.push(a);
+  }
+  return { positional, options };
+}
+
+const camel = (s: string): string => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** Options other than the global ones, as API fields with values typed like `sample`'s. */
+function fields(p: Parsed, sample: Record<string, unknown>, skip: readonly string[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, values] of p.options) {
+    if (['data', 'json', 'help', 'format', ...skip].includes(name)) continue;
+    const key = camel(name);
+    if (!(key in sample)) throw new UsageError(`unknown option --${name}`);
+    const like = sample[key];
+    const raw = values[values.length - 1]!;
+    if (Array.isArray(like)) out[key] = values;
+    else if (typeof like === 'boolean') {
+      const v = raw.toLowerCase();
+      if (!['true', 'false', 'yes', 'no', 'on', 'off', '1', '0'].includes(v)) throw new ApiError('VALIDATION', `--${name}: expected true or false`, key);
+      out[key] = ['true', 'yes', 'on', '1'].includes(v);
+    } else if (typeof like === 'number') {
+      if (!/^-?\d+$/.test(raw)) throw new ApiError('VALIDATION', `--${name}: expected a whole number`, key);
+      out[key] = Number(raw);
+    } else if (like === null && /^\d+$/.test(raw)) out[key] = Number(raw);
+    else if (like === null && raw === '') out[key] = null;
+    else out[key] = raw;
+  }
+  return out;
+}
+
+function need(p: Parsed, index: number, what: string): string {
+  const v = p.positional[index];
+  if (v === undefined) throw new UsageError(`missing ${what}`);
+  return v;
+}
+
+/** Calls the API the way every transport does: validate, then run. */
+async function call<T>(api: MainApiImpl, ns: keyof MainApiImpl, method: string, input?: unknown): Promise<T> {
+  const valid = validateInput(ns, method, input);
+  const fn = (api[ns] as unknown as Record<string, (i: unknown) => unknown>)[method]!;
+  return (await fn(valid)) as T;
+}
+
+function table(rows: Record<string, unknown>[], cols: string[]): string {
+  if (rows.length === 0) return '(none)';
+  const cell = (v: unknown): string => (v === null || v === undefined ? '' : Array.isArray(v) ? v.join(',') : String(v));
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(cols.map((c) => c.toUpperCase())), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n');
+}
+
+type Out = (text: string) => void;
+
+export async function main(argv: string[], out: Out = (t) => process.stdout.write(t + '\n'), err: Out = (t) => process.stderr.write(t + '\n')): Promise<number> {
+  let host: ServerHost | undefined;
+  try {
+    const p = parseArgs(argv);
+    const cmd = p.positional[0];
+    if (!cmd || p.options.has('help') || cmd === 'help') {
+      out(HELP);
+      return cmd ? 0 : p.options.has('help') ? 0 : 2;
+    }
+    const dataDir = resolve(p.options.get('data')?.at(-1) ?? defaultDataDir());
+    const json = p.options.has('json');
+    const show = (v: unknown, text?: () => string): void => out(json || text === undefined ? JSON.stringify(v, null, 2) : text());
+
+    if (cmd === 'serve') return await serve(dataDir, p, out, err);
+
+    host = createServerHost({ dataDir, watchMs: 0 });
+    const api = host.api;
+    const sub = p.positional[1];
+    const arg = (i: number, what: string) => need(p, i, what);
+
+    const accountId = async (address: string): Promise<number> => {
+      const a = host!.repo.findAccount(address.toLowerCase());
+      if (!a) throw new ApiError('NOT_FOUND', `no account ${address}`, 'address');
+      return a.id;
+    };
+    const domainId = (name: string): number => {
+      const d = host!.repo.findDomainByName(name.toLowerCase());
+      if (!d) throw new ApiError('NOT_FOUND', `no domain ${name}`, 'name');
+      return d.id;
+    };
+
+    switch (cmd) {
+      case 'status': {
+        const s = await call<Awaited<ReturnType<MainApiImpl['server']['status']>>>(api, 'server', 'status');
+        show(s, () => `data: ${s.dataDir}\nhost name: ${s.hostName}\n` + table(s.listeners as unknown as Record<string, unknown>[], ['id', 'protocol', 'address', 'port', 'security', 'enabled', 'state', 'boundPort', 'error']));
+        return 0;
+      }
+      case 'domain': {
+        const sample = { name: '', enabled: true, catchAll: '', plusAddressing: false, plusAddressingChar: '', maxMessageSizeKb: 0, maxSizeMb: 0, maxAccountSizeMb: 0, maxAccounts: 0, maxAliases: 0, maxLists: 0, aliases: [] as string[], alias: [] as string[], disabled: false };
+        if (sub === 'list') {
+          const r = await call<Record<string, unknown>[]>(api, 'domains', 'list');
+          show(r, () => table(r, ['name', 'enabled', 'accountCount', 'aliases', 'catchAll']));
+        } else if (sub === 'add') {
+          const f = fields(p, sample);
+          const input: Record<string, unknown> = { ...f, name: arg(2, 'domain name') };
+          if (f.alias) input.aliases = f.alias;
+          delete input.alias;
+          if (f.disabled) input.enabled = false;
+          delete input.disabled;
+          const d = await call<Record<string, unknown>>(api, 'domains', 'add', input);
+          show(d, () => `domain ${d.name} added`);
+        } else if (sub === 'show') show(await call(api, 'domains', 'get', { id: domainId(arg(2, 'domain name')) }));
+        else if (sub === 'set') {
+          const f = fields(p, sample);
+          if (f.alias) f.aliases = f.alias;
+          delete f.alias;
+          const d = await call<Record<string, unknown>>(api, 'domains', 'update', { id: domainId(arg(2, 'domain name')), ...f });
+          show(d, () => `domain ${d.name} updated`);
+        } else if (sub === 'remove') {
+          await call(api, 'domains', 'remove', { id: domainId(arg(2, 'domain name')) });
+          show({ ok: true }, () => `domain ${p.positional[2]} removed (with its accounts, aliases and lists)`);
+        } else throw new UsageError('domain list|show|add|set|remove');
+        return 0;
+      }
+      case 'account': {
+        const sample = { password: '', enabled: true, quotaMb: 0, adminLevel: '', firstName: '', lastName: '', forwardEnabled: false, forwardTo: '', forwardKeepCopy: true, autoReplyEnabled: false, autoReplySubject: '', autoReplyText: '', autoReplyExpires: null };
+        if (sub === 'list') {
+          const r = await call<Record<string, unknown>[]>(api, 'accounts', 'list', p.positional[2] ? { domain: p.positional[2] } : undefined);
+          show(r, () => table(r, ['address', 'enabled', 'quotaMb', 'sizeBytes', 'adminLevel', 'lastLogonAt']));
+        } else if (sub === 'add') {
+          const a = await call<Record<string, unknown>>(api, 'accounts', 'add', { ...fields(p, sample), address: arg(2, 'address') });
+          show(a, () => `account ${a.address} added`);
+        } else if (sub === 'show') show(await call(api, 'accounts', 'get', { id: await accountId(arg(2, 'address')) }));
+        else if (sub === 'set') {
+          const id = await accountId(arg(2, 'address'));
+          const { password, ...rest } = fields(p, sample);
+          if (password !== undefined) await call(api, 'accounts', 'setPassword', { id, password });
+          const a = await call<Record<string, unknown>>(api, 'accounts', 'update', { id, ...rest });
+          show(a, () => `account ${a.address} updated`);
+        } else if (sub === 'remove') {
+          await call(api, 'accounts', 'remove', { id: await accountId(arg(2, 'address')) });
+          show({ ok: true }, () => `account ${p.positional[2]} removed`);
+        } else throw new UsageError('account list|show|add|set|remove');
+        return 0;
+      }
+      case 'alias': {
+        const find = (addr: string) => {
+          const a = host!.repo.findAlias(addr.toLowerCase());
+          if (!a) throw new ApiError('NOT_FOUND', `no alias ${addr}`, 'address');
+          return a.id;
+        };
+        if (sub === 'list') {
+          const r = await call<Record<string, unknown>[]>(api, 'aliases', 'list', p.positional[2] ? { domain: p.positional[2] } : undefined);
+          show(r, () => table(r, ['address', 'target', 'enabled']));
+        } else if (sub === 'add') {
+          const a = await call<Record<string, unknown>>(api, 'aliases', 'add', { ...fields(p, { enabled: true }), address: arg(2, 'alias address'), target: arg(3, 'target address') });
+          show(a, () => `alias ${a.address} → ${a.target} added`);
+        } else if (sub === 'set') {
+          const a = await call<Record<string, unknown>>(api, 'aliases', 'update', { id: find(arg(2, 'alias address')), ...fields(p, { target: '', enabled: true }) });
+          show(a, () => `alias ${a.address} → ${a.target} updated`);
+        } else if (sub === 'remove') {
+          await call(api, 'aliases', 'remove', { id: find(arg(2, 'alias address')) });
+          show({ ok: true }, () => `alias ${p.positional[2]} removed`);
+        } else throw new UsageError('alias list|add|set|remove');
+        return 0;
+      }
+      case 'list': {
+        const find = (addr: string) => {
+          const l = host!.repo.findList(addr.toLowerCase());
+          if (!l) throw new ApiError('NOT_FOUND', `no distribution list ${addr}`, 'address');
+          return l.id;
+        };
+        const sample = { enabled: true, mode: '', announcer: '', requireAuth: false, member: [] as string[] };
+        if (sub === 'list') {
+          const r = await call<Record<string, unknown>[]>(api, 'lists', 'list', p.positional[2] ? { domain: p.positional[2] } : undefined);
+          show(r, () => table(r, ['address', 'mode', 'enabled', 'requireAuth', 'members']));
+        } else if (sub === 'add') {
+          const { member, ...rest } = fields(p, sample);
+          const l = await call<Record<string, unknown>>(api, 'lists', 'add', { ...rest, members: member ?? [], address: arg(2, 'list address') });
+          show(l, () => `distribution list ${l.address} added`);
+        } else if (sub === 'show') show(await call(api, 'lists', 'get', { id: find(arg(2, 'list address')) }));
+        else if (sub === 'set') {
+          const { member: _m, ...rest } = fields(p, sample);
+          const l = await call<Record<string, unknown>>(api, 'lists', 'update', { id: find(arg(2, 'list address')), ...rest });
+          show(l, () => `distribution list ${l.address} updated`);
+        } else if (sub === 'remove') {
+          await call(api, 'lists', 'remove', { id: find(arg(2, 'list address')) });
+          show({ ok: true }, () => `distribution list ${p.positional[2]} removed`);
+        } else if (sub === 'member') {
+          const op = arg(2, 'add or remove');
+          const listId = find(arg(3, 'list address'));
+          const address = arg(4, 'member address');
+          if (op !== 'add' && op !== 'remove') throw new UsageError('list member add|remove LIST ADDRESS');
+          const l = await call<Record<string, unknown>>(api, 'lists', op === 'add' ? 'addMember' : 'removeMember', { listId, address });
+          show(l, () => `${address} ${op === 'add' ? 'added to' : 'removed from'} ${l.address}`);
+        } else throw new UsageError('list list|show|add|set|remove|member');
+        return 0;
+      }
+      case 'port': {
+        const sample = { protocol: '', address: '', port: 0, security: '', certificateId: null, enabled: true };
+        const id = (i: number): number => {
+          const v = arg(i, 'port entry id (see `buzon port list`)');
+          if (!/^\d+$/.test(v)) throw new ApiError('VALIDATION', `not a port entry id: ${v}`, 'id');
+          return Number(v);
+        };
+        if (sub === 'list') {
+          const r = await call<Record<string, unknown>[]>(api, 'ports', 'list');
+          show(r, () => table(r, ['id', 'protocol', 'address', 'port', 'security', 'enabled', 'state', 'boundPort', 'error', 'hint']));
+        } else if (sub === 'add') {
+          const portArg = arg(3, 'port number');
+          if (!/^\d+$/.test(portArg)) throw new ApiError('VALIDATION', `port must be 0–65535, not ${portArg}`, 'port');
+          const r = await call<Record<string, unknown>>(api, 'ports', 'add', { ...fields(p, sample), protocol: arg(2, 'protocol (smtp, pop3 or imap)'), port: Number(portArg) });
+          show(r, () => `port entry ${r.id} added: ${String(r.protocol).toUpperCase()} ${r.address}:${r.port} (${r.security})`);
+        } else if (sub === 'set' || sub === 'enable' || sub === 'disable') {
+          const extra = sub === 'set' ? fields(p, sample) : { enabled: sub === 'enable' };
+          const r = await call<Record<string, unknown>>(api, 'ports', 'update', { id: id(2), ...extra });
+          show(r, () => `port entry ${r.id}: ${String(r.protocol).toUpperCase()} ${r.address}:${r.port} (${r.security}) ${r.enabled ? 'enabled' : 'disabled'}`);
+        } else if (sub === 'remove') {
+          await call(api, 'ports', 'remove', { id: id(2) });
+          show({ ok: true }, () => `port entry ${p.positional[2]} removed`);
+        } else if (sub === 'reset') {
+          const r = await call<Record<string, unknown>[]>(api, 'ports', 'resetDefaults');
+          show(r, () => table(r, ['id', 'protocol', 'address', 'port', 'security', 'enabled']));
+        } else throw new UsageError('port list|add|set|enable|disable|remove|reset');
+        return 0;
+      }
+      case 'ip-range': {
+        const sample = { name: '', priority: 0, lower: '', upper: '', expiresAt: null, allowSmtp: true, allowPop3: true, allowImap: true, allowLocalToLocal: true, allowLocalToExternal: true, allowExternalToLocal: true, allowExternalToExternal: true, authLocalToLocal: true, authLocalToExternal: true, authExternalToLocal: true, authExternalToExternal: true, antiSpam: true, antiVirus: true, requireTlsForAuth: true };
+        if (sub === 'list') {
+          const r = await call<Record<string, unknown>[]>(api, 'ipRanges', 'list');
+          show(r, () => table(r, ['id', 'name', 'priority', 'lower', 'upper', 'authLocalToLocal', 'authLocalToExternal', 'authExternalToLocal', 'authExternalToExternal', 'requireTlsForAuth']));
+        } else if (sub === 'add') {
+          const r = await call<Record<string, unknown>>(api, 'ipRanges', 'add', { ...fields(p, sample), name: arg(2, 'range name'), lower: arg(3, 'lower IP'), upper: arg(4, 'upper IP') });
+          show(r, () => `IP range ${r.id} "${r.name}" added`);
+        } else if (sub === 'set') {
+          const r = await call<Record<string, unknown>>(api, 'ipRanges', 'update', { id: Number(arg(2, 'range id')), ...fields(p, sample) });
+          show(r, () => `IP range ${r.id} "${r.name}" updated`);
+        } else if (sub === 'remove') {
+          await call(api, 'ipRanges', 'remove', { id: Number(arg(2, 'range id')) });
+          show({ ok: true }, () => `IP range ${p.positional[2]} removed`);
+        } else if (sub === 'reset') {
+          const r = await call<Record<string, unknown>[]>(api, 'ipRanges', 'resetDefaults');
+          show(r, () => table(r, ['id', 'name', 'priority', 'lower', 'upper']));
+        } else throw new UsageError('ip-range list|add|set|remove|reset');
+        return 0;
+      }
+      case 'ban': {
+        if (sub === 'list') {
+          const r = await call<Record<string, unknown>[]>(api, 'autoban', 'list');
+          show(r, () => table(r, ['id', 'ip', 'reason', 'createdAt', 'expiresAt']));
+        } else if (sub === 'add') {
+          const r = await call<Record<string, unknown>>(api, 'autoban', 'ban', { ...fields(p, { minutes: 0, reason: '' }), ip: arg(2, 'IP address') });
+          show(r, () => `${r.ip} banned until ${r.expiresAt}`);
+        } else if (sub === 'remove') {
+          const what = arg(2, 'IP address or ban id');
+          const bans = await call<{ id: number; ip: string }[]>(api, 'autoban', 'list');
+          const b = bans.find((x) => String(x.id) === what || x.ip === what);
+          if (!b) throw new ApiError('NOT_FOUND', `${what} is not banned`, 'ip');
+          await call(api, 'autoban', 'unban', { id: b.id });
+          show({ ok: true }, () => `${b.ip} unbanned`);
+        } else throw new UsageError('ban list|add|remove');
+        return 0;
+      }
+      case 'setting': {
+        if (sub === 'get' || sub === undefined) {
+          const s = await call<Record<string, unknown>>(api, 'settings', 'get');
+          const key = p.positional[2];
+          if (key !== undefined) {
+            if (!(key in s)) throw new ApiError('VALIDATION', `unknown setting "${key}"`, 'key');
+            show(s[key], () => String(s[key]));
+          } else show(s, () => Object.entries(s).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join('\n'));
+        } else if (sub === 'set') {
+          const key = arg(2, 'setting name');
+          const value = arg(3, 'value');
+          const s = await call<Record<string, unknown>>(api, 'settings', 'set', { key, value });
+          show(s[key], () => `${key} = ${JSON.stringify(s[key])}`);
+        } else if (sub === 'reset') {
+          const key = arg(2, 'setting name');
+          const s = await call<Record<string, unknown>>(api, 'settings', 'reset', { key });
+          show(s[key], () => `${key} = ${JSON.stringify(s[key])} (default)`);
+        } else throw new UsageError('setting get [KEY] | set KEY VALUE | reset KEY');
+        return 0;
+      }
+      case 'cert': {
+        if (sub === 'list') {
+          const r = await call<Record<string, unknown>[]>(api, 'certificates', 'list');
+          show(r, () => table(r, ['id', 'name', 'subject', 'altNames', 'notAfter', 'fingerprint256']));
+        } else if (sub === 'generate') {
+          const f = fields(p, { commonName: '', altName: [] as string[], days: 0 });
+          const r = await call<Record<string, unknown>>(api, 'certificates', 'generateSelfSigned', { name: arg(2, 'certificate name'), commonName: f.commonName, altNames: f.altName ?? [], ...(f.days ? { days: f.days } : {}) });
+          show(r, () => `certificate ${r.id} "${r.name}" generated (${r.fingerprint256})`);
+        } else if (sub === 'remove') {
+          await call(api, 'certificates', 'remove', { id: Number(arg(2, 'certificate id')) });
+          show({ ok: true }, () => `certificate ${p.positional[2]} removed`);
+        } else throw new UsageError('cert list|generate|remove');
+        return 0;
+      }
+      case 'queue': {
+        if (sub === 'list' || sub === undefined) {
+          const r = await call<Record<string, unknown>[]>(api, 'queue', 'list');
+          show(r, () =>
+            table(
+              r.map((q) => ({ ...q, to: (q.recipients as { address: string }[]).map((x) => x.address) })),
+              ['id', 'createdAt', 'mailFrom', 'to', 'nextTryAt', 'attempts', 'lastError'],
+            ),
+          );
+        } else if (sub === 'remove') {
+          await call(api, 'queue', 'remove', { id: Number(arg(2, 'queue id')) });
+          show({ ok: true }, () => `queue entry ${p.positional[2]} removed`);
+        } else if (sub === 'clear') {
+          const n = await call<number>(api, 'queue', 'clear');
+          show(n, () => `${n} queue entries removed`);
+        } else throw new UsageError('queue list|remove|clear');
+        return 0;
+      }
+      case 'config': {
+        if (sub === 'export') {
+          const all = p.options.has('all');
+          const doc = await call<Record<string, unknown>>(api, 'config', 'export', { all });
+          const format = p.options.get('format')?.at(-1) ?? (json ? 'json' : 'yaml');
+          if (format === 'json') out(JSON.stringify(doc, null, 2));
+          else if (format === 'yaml') out(renderYaml(doc));
+          else throw new UsageError('--format yaml|json');
+        } else if (sub === 'apply') {
+          const file = arg(2, 'file');
+          let document: unknown;
+          try {
+            document = YAML.parse(readFileSync(file, 'utf8'));
+          } catch (e) {
+            throw new ApiError('VALIDATION', `${file}: ${(e as Error).message.split('\n')[0]}`, 'file');
+          }
+          if (!document || typeof document !== 'object' || Array.isArray(document)) throw new ApiError('VALIDATION', `${file}: expected a mapping (settings:, domains:, accounts: …)`, 'file');
+          const r = await call<Record<string, unknown>>(api, 'config', 'apply', { document });
+          show(r, () => `applied: ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged`);
+        } else throw new UsageError('config export [--all] [--format yaml|json] | apply FILE');
+        return 0;
+      }
+      case 'logs': {
+        const limit = Number(p.options.get('limit')?.at(-1) ?? 50);
+        const r = await call<LogEntry[]>(api, 'logs', 'recent', { limit });
+        show(r, () => r.map(formatLog).join('\n'));
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown command "${cmd}" (see buzon --help)`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`buzon: ${e.message}\nusage: see buzon --help`);
+      return 2;
+    }
+    if (e instanceof ApiError) {
+      err(`buzon: ${e.message}`);
+      return e.code === 'VALIDATION' || e.code === 'CONFLICT' || e.code === 'NOT_FOUND' || e.code === 'LIMIT' ? 2 : 1;
+    }
+    err(`buzon: ${(e as Error).message ?? String(e)}`);
+    return 1;
+  } finally {
+    if (host) await host.close();
+  }
+}
+
+/** YAML with the defaults the document leaves out shown as comments (like `postconf -n` + `postconf -d`). */
+export function renderYaml(doc: Record<string, unknown>): string {
+  const { defaults, ...rest } = doc;
+  let text = '# Buzón configuration (buzon config export). Apply with: buzon config apply FILE\n';
+  text += Object.keys(rest).length ? YAML.stringify(rest) : '# (nothing differs from a fresh install)\n';
+  if (defaults && typeof defaults === 'object' && Object.keys(defaults).length) {
+    text += '\n# Defaults in force (not listed above because unchanged):\n';
+    text += YAML.stringify(defaults)
+      .trimEnd()
+      .split('\n')
+      .map((l) => `# ${l}`)
+      .join('\n');
+    text += '\n';
+  }
+  return text.trimEnd();
+}
+
+function formatLog(e: LogEntry): string {
+  const extra = [e.sid && `sid=${e.sid}`, e.ip && `ip=${e.ip}`, e.user && `user=${e.user}`, e.event && `event=${e.event}`].filter(Boolean).join(' ');
+  return `${e.time} ${e.level.toUpperCase().padEnd(5)} ${String(e.svc).padEnd(5)} ${e.msg}${extra ? '  ' + extra : ''}`;
+}
+
+async function serve(dataDir: string, p: Parsed, out: Out, err: Out): Promise<number> {
+  const host = createServerHost({ dataDir, ephemeralPorts: p.options.has('ephemeral-ports') });
+  const quiet = p.options.has('quiet');
+  if (!quiet) host.sink.subscribe((e) => err(formatLog(e)));
+  const status = await host.start();
+  out(`Buzón ${status.version} serving ${status.hostName}, data folder ${status.dataDir}`);
+  for (const l of status.listeners) {
+    const what = `${l.protocol.toUpperCase()} ${l.address}:${l.port} (${l.security})`;
+    if (l.state === 'listening') out(`  listening  ${l.protocol.toUpperCase()} ${l.address}:${l.boundPort} (${l.security}) [entry ${l.id}, configured port ${l.port}]`);
+    else if (l.state === 'failed') out(`  FAILED     ${what}: ${l.error}${l.hint ? ` — ${l.hint}` : ''}`);
+    else out(`  ${l.state.padEnd(10)} ${what}${l.error ? `: ${l.error}` : ''}`);
+  }
+  out('ready');
+  await new Promise<void>((resolveStop) => {
+    const stop = (sig: string) => {
+      out(`${sig}: stopping`);
+      resolveStop();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await host.close();
+  out('stopped');
+  return 0;
+}

@@ -1,0 +1,58 @@
+// IP ranges (hMailServer "IP Ranges"): the range with the highest priority that contains the
+// client address decides what the client may do. Addresses are compared as byte arrays; IPv4-mapped
+// IPv6 (::ffff:a.b.c.d) counts as IPv4, and ::1 as 127.0.0.1 so "My computer" covers both loopbacks.
+import ipaddr from 'ipaddr.js';
+import type { IpRange } from '../../shared/model/entities';
+
+export function normalizeIp(ip: string): string {
+  try {
+    let a = ipaddr.parse(ip.replace(/%.*$/, ''));
+    if (a.kind() === 'ipv6') {
+      const v6 = a as ipaddr.IPv6;
+      if (v6.isIPv4MappedAddress()) a = v6.toIPv4Address();
+      else if (v6.range() === 'loopback') return '127.0.0.1';
+    }
+    return a.toString();
+  } catch {
+    return ip;
+  }
+}
+
+function bytes(ip: string): number[] | undefined {
+  try {
+    return ipaddr.parse(normalizeIp(ip)).toByteArray();
+  } catch {
+    return undefined;
+  }
+}
+
+function cmp(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+export function isValidIp(ip: string): boolean {
+  return ipaddr.isValid(ip);
+}
+
+export function rangeContains(range: Pick<IpRange, 'lower' | 'upper'>, ip: string): boolean {
+  const x = bytes(ip);
+  const lo = bytes(range.lower);
+  const hi = bytes(range.upper);
+  if (!x || !lo || !hi || x.length !== lo.length || x.length !== hi.length) return false;
+  return cmp(lo, x) <= 0 && cmp(x, hi) <= 0;
+}
+
+/** The deciding range for `ip`, or undefined (then the connection is refused, as in hMailServer). */
+export function matchRange(ranges: readonly IpRange[], ip: string, now = new Date()): IpRange | undefined {
+  let best: IpRange | undefined;
+  for (const r of ranges) {
+    if (r.expiresAt && Date.parse(r.expiresAt) <= now.getTime()) continue;
+    if (!rangeContains(r, ip)) continue;
+    if (!best || r.priority > best.priority || (r.priority === best.priority && r.id < best.id)) best = r;
+  }
+  return best;
+}

@@ -1,0 +1,399 @@
+// The composition root: createServerHost({dataDir}) opens the database and data folder, builds the
+// services and, on start(), the listeners of the TCP/IP ports table. The Electron shell, the
+// `buzon serve` command and the tests all use this same function.
+//
+// Live configuration: a change made through this host's API applies at once; a change made by
+// another process on the same data folder (the `buzon` CLI while `serve` runs) is seen through
+// SQLite's PRAGMA data_version, polled four times a second. Either way the settings and IP range
+// caches are dropped and the listeners reconciled: only a listener whose entry (or the settings it
+// was built from) changed is closed and bound again; the others keep their sessions.
+import { EventEmitter } from 'node:events';
+import { mkdirSync, writeFileSync, renameSync, readFileSync, rmSync } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase, type Db } from '../store/db';
+import { ConfigRepo } from '../store/config-repo';
+import { MailStore } from '../store/mail-store';
+import { MessageFiles } from '../store/message-files';
+import { QueueRepo } from '../store/queue-repo';
+import { Directory } from '../directory/directory';
+import { AuthService } from '../security/auth/auth-service';
+import { Autoban } from '../security/autoban/autoban';
+import { generateSelfSigned } from '../security/tls/certificates';
+import { InboundDelivery } from '../delivery/inbound';
+import { createSmtpListener, type Listener, type TlsMaterial } from '../smtp/smtp-daemon';
+import type { SmtpDeps } from '../smtp/hooks';
+import { LogSink, createLogger, type Logger } from '../logging/logger';
+import { createServices } from './services';
+import { systemClock, type Clock } from './clock';
+import type { MainApiImpl, MainEvents, EventName } from '../shared/ipc/contract';
+import type { IpRange, PortStatus, ServerStatus, TcpIpPort } from '../shared/model/entities';
+import type { Settings } from '../shared/model/settings';
+
+export const VERSION = '0.1.0';
+
+export interface ServerHostOptions {
+  readonly dataDir: string;
+  readonly clock?: Clock;
+  /** Bind every listener to port 0 (tests); the status reports the port each one got. */
+  readonly ephemeralPorts?: boolean;
+  /** Poll interval for changes by other processes (ms); 0 disables polling. */
+  readonly watchMs?: number;
+}
+
+export interface ServerPaths {
+  readonly dataDir: string;
+  readonly dbFile: string;
+  readonly logsDir: string;
+  readonly runDir: string;
+}
+
+interface RunningListener {
+  key: string;
+  entry: TcpIpPort;
+  listener: Listener | undefined;
+  state: PortStatus['state'];
+  boundPort: number | null;
+  error: string | null;
+  hint: string | null;
+}
+
+export interface ServerHost {
+  readonly api: MainApiImpl;
+  readonly paths: ServerPaths;
+  readonly db: Db;
+  readonly repo: ConfigRepo;
+  readonly mail: MailStore;
+  readonly queue: QueueRepo;
+  readonly logger: Logger;
+  readonly sink: LogSink;
+  on<E extends EventName>(event: E, fn: (payload: MainEvents[E]) => void): () => void;
+  start(): Promise<ServerStatus>;
+  stop(): Promise<ServerStatus>;
+  /** Stops and closes the database. */
+  close(): Promise<void>;
+  status(): ServerStatus;
+  /** Port actually bound by the listener of the given configured port (e.g. 25), if listening. */
+  boundPort(protocol: TcpIpPort['protocol'], configuredPort: number): number | undefined;
+}
+
+export function serverPaths(dataDir: string): ServerPaths {
+  return { dataDir, dbFile: join(dataDir, 'buzon.db'), logsDir: join(dataDir, 'logs'), runDir: join(dataDir, 'run') };
+}
+
+function bindHint(code: string | undefined, port: number): string | null {
+  if (code === 'EACCES') return port < 1024 ? `ports below 1024 need administrator rights: run as root/administrator, or use ${port + 2000}` : 'permission denied';
+  if (code === 'EADDRINUSE') return `another program already listens on port ${port} (another mail server?): stop it or choose another port`;
+  if (code === 'EADDRNOTAVAIL') return 'this computer has no such IP address: use 0.0.0.0 for all addresses';
+  return null;
+}
+
+export function createServerHost(opts: ServerHostOptions): ServerHost {
+  const paths = serverPaths(opts.dataDir);
+  mkdirSync(paths.dataDir, { recursive: true });
+  mkdirSync(paths.runDir, { recursive: true });
+  const clock = opts.clock ?? systemClock;
+  const db = openDatabase(paths.dbFile);
+  const repo = new ConfigRepo(db);
+  const files = new MessageFiles(paths.dataDir);
+  const mail = new MailStore(db, files);
+  const queue = new QueueRepo(db);
+  const events = new EventEmitter();
+  events.setMaxListeners(100);
+
+  let settingsCache: Settings | undefined;
+  let rangesCache: IpRange[] | undefined;
+  const settings = (): Settings => (settingsCache ??= repo.getSettings());
+  const ranges = (): IpRange[] => (rangesCache ??= repo.listIpRanges());
+  const hostName = (): string => settings()['server.hostName'] || osHostname().toLowerCase() || 'localhost';
+
+  const sink = new LogSink(paths.logsDir, {
+    fileEnabled: (svc) => {
+      const s = settings();
+      if (!s['logging.enabled']) return false;
+      switch (svc) {
+        case 'smtp':
+        case 'delivery':
+          return s['logging.smtp'];
+        case 'pop3':
+          return s['logging.pop3'];
+        case 'imap':
+          return s['logging.imap'];
+        default:
+          return s['logging.application'];
+      }
+    },
+    keepDays: () => settings()['logging.keepDays'],
+  });
+  sink.subscribe((e) => events.emit('log.entry', e));
+  const logger = createLogger(sink, () => (settings()['logging.debug'] ? 'debug' : 'info'));
+  const appLog = logger.child({ svc: 'app' });
+
+  const directory = new Directory(repo, () => settings()['server.defaultDomain']);
+  const autoban = new Autoban(repo, settings, clock, {
+    banned: (ip, until, username) => {
+      appLog.warn({ event: 'autoban.banned', ip, until: until.toISOString(), user: username }, `auto-ban: ${ip} banned until ${until.toISOString()}`);
+      events.emit('config.changed', { area: 'autoban' });
+    },
+  });
+  const auth = new AuthService(repo, autoban, clock, () => settings()['server.defaultDomain']);
+  const inbound = new InboundDelivery(db, mail, queue);
+  const counters = { smtpSessions: 0, messagesAccepted: 0, messagesRejected: 0, authFailures: 0 };
+  const smtpDeps: SmtpDeps = { settings, hostName, ranges, directory, auth, autoban, repo, inbound, logger, clock, counters };
+
+  const listeners = new Map<number, RunningListener>();
+  let running = false;
+  let startedAt: string | null = null;
+  let dataVersion = repo.dataVersion();
+  let watchTimer: NodeJS.Timeout | undefined;
+  let reconciling: Promise<void> = Promise.resolve();
+
+  function tlsFor(entry: TcpIpPort): TlsMaterial | undefined {
+    const certs = repo.listCertificateRows();
+    const c = (entry.certificateId !== null ? certs.find((x) => x.id === entry.certificateId) : undefined) ?? certs[0];
+    return c ? { key: c.keyPem, cert: c.certPem } : undefined;
+  }
+
+  /** Everything a listener is built from: when it changes, the listener is bound again. */
+  function listenerKey(entry: TcpIpPort): string {
+    const s = settings();
+    const tls = tlsFor(entry);
+    return JSON.stringify([
+      entry.protocol,
+      entry.address,
+      entry.port,
+      entry.security,
+      tls?.cert.length,
+      tls?.cert.slice(-80),
+      hostName(),
+      s['smtp.welcomeMessage'],
+      s['smtp.maxMessageSizeKb'],
+      s['smtp.reverseLookup'],
+      s['smtp.maxConnections'],
+      s['tls.minVersion'],
+      s['protocols.smtp'],
+    ]);
+  }
+
+  function protocolEnabled(p: TcpIpPort['protocol']): boolean {
+    const s = settings();
+    return p === 'smtp' ? s['protocols.smtp'] : p === 'pop3' ? s['protocols.pop3'] : s['protocols.imap'];
+  }
+
+  async function reconcileNow(): Promise<void> {
+    const entries = repo.listPorts();
+    const wanted = new Map(entries.map((e) => [e.id, e]));
+    // Close listeners whose entry is gone or changed.
+    for (const [id, l] of listeners) {
+      const e = wanted.get(id);
+      const keep = running && e && e.enabled && protocolEnabled(e.protocol) && listenerKey(e) === l.key;
+      if (!keep) {
+        if (l.listener) {
+          await l.listener.close();
+          appLog.info({ event: 'listener.stopped', protocol: l.entry.protocol, port: l.entry.port }, `${l.entry.protocol.toUpperCase()} port ${l.entry.port} closed`);
+        }
+        listeners.delete(id);
+      }
+    }
+    if (!running) return;
+    for (const e of entries) {
+      if (listeners.has(e.id)) continue;
+      const key = listenerKey(e);
+      const rl: RunningListener = { key, entry: e, listener: undefined, state: 'stopped', boundPort: null, error: null, hint: null };
+      listeners.set(e.id, rl);
+      if (!e.enabled || !protocolEnabled(e.protocol)) {
+        rl.state = 'disabled';
+        continue;
+      }
+      if (e.protocol !== 'smtp') {
+        rl.state = 'stopped';
+        rl.error = `${e.protocol.toUpperCase()} is not available in this version yet`;
+        continue;
+      }
+      const tls = tlsFor(e);
+      if (e.security !== 'none' && !tls) {
+        rl.state = 'failed';
+        rl.error = 'no certificate for a TLS port';
+        rl.hint = 'add a certificate under Settings › Advanced › SSL certificates';
+        continue;
+      }
+      const bindPort = opts.ephemeralPorts ? 0 : e.port;
+      const listener = createSmtpListener(e, bindPort, smtpDeps, tls);
+      try {
+        rl.boundPort = await listener.listen();
+        rl.listener = listener;
+        rl.state = 'listening';
+        appLog.info(
+          { event: 'listener.started', protocol: e.protocol, port: e.port, boundPort: rl.boundPort, address: e.address, security: e.security },
+          `${e.protocol.toUpperCase()} listening on ${e.address}:${rl.boundPort} (${e.security})`,
+        );
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        rl.state = 'failed';
+        rl.error = `${code ?? 'error'}: ${(err as Error).message}`;
+        rl.hint = bindHint(code, e.port);
+        appLog.error({ event: 'listener.failed', protocol: e.protocol, port: e.port, code, hint: rl.hint }, `${e.protocol.toUpperCase()} port ${e.port} failed: ${rl.error}`);
+      }
+    }
+    writeRunFile();
+    events.emit('server.statusChanged', status());
+  }
+
+  function reconcile(): Promise<void> {
+    reconciling = reconciling.then(reconcileNow, reconcileNow);
+    return reconciling;
+  }
+
+  function portStatus(ports: TcpIpPort[]): PortStatus[] {
+    const external = running ? undefined : readRunFile();
+    return ports.map((p) => {
+      const l = listeners.get(p.id) ?? external?.get(p.id);
+      return {
+        ...p,
+        state: l ? l.state : p.enabled ? 'stopped' : 'disabled',
+        boundPort: l?.boundPort ?? null,
+        error: l?.error ?? null,
+        hint: l?.hint ?? null,
+      };
+    });
+  }
+
+  const runFile = join(paths.runDir, 'server.json');
+  function writeRunFile(): void {
+    const tmp = runFile + '.tmp';
+    const body = JSON.stringify({
+      pid: process.pid,
+      startedAt,
+      listeners: [...listeners.values()].map((l) => ({ id: l.entry.id, state: l.state, boundPort: l.boundPort, error: l.error, hint: l.hint })),
+    });
+    writeFileSync(tmp, body);
+    renameSync(tmp, runFile);
+  }
+
+  /** Status of a `serve` process on the same data folder, as it last wrote it (CLI `port list`). */
+  function readRunFile(): Map<number, Pick<RunningListener, 'state' | 'boundPort' | 'error' | 'hint'>> | undefined {
+    try {
+      const j = JSON.parse(readFileSync(runFile, 'utf8')) as { pid: number; listeners: { id: number; state: PortStatus['state']; boundPort: number | null; error: string | null; hint: string | null }[] };
+      process.kill(j.pid, 0); // throws when that process is gone
+      return new Map(j.listeners.map((l) => [l.id, l]));
+    } catch {
+      return undefined;
+    }
+  }
+
+  function status(): ServerStatus {
+    return {
+      running,
+      startedAt,
+      version: VERSION,
+      dataDir: paths.dataDir,
+      hostName: hostName(),
+      listeners: portStatus(repo.listPorts()),
+      counters: { ...counters },
+    };
+  }
+
+  function changed(area: string): void {
+    settingsCache = undefined;
+    rangesCache = undefined;
+    dataVersion = repo.dataVersion();
+    events.emit('config.changed', { area });
+    if (running) void reconcile();
+  }
+
+  function watch(): void {
+    const ms = opts.watchMs ?? 250;
+    if (ms <= 0) return;
+    watchTimer = setInterval(() => {
+      const v = repo.dataVersion();
+      if (v === dataVersion) return;
+      dataVersion = v;
+      settingsCache = undefined;
+      rangesCache = undefined;
+      appLog.info({ event: 'config.reloaded' }, 'configuration changed by another process: applied');
+      events.emit('config.changed', { area: 'external' });
+      void reconcile();
+    }, ms);
+    watchTimer.unref();
+  }
+
+  async function start(): Promise<ServerStatus> {
+    if (running) return status();
+    const removed = await files.cleanTmp();
+    const rec = await mail.reconcile();
+    const queued = queue.files();
+    for (const f of await files.listEml('queue')) if (!queued.has(f)) await files.remove(f);
+    repo.purgeExpiredBans(clock.now().toISOString());
+    if (removed || rec.indexed || rec.dropped || rec.orphaned.length) {
+      appLog.warn({ event: 'store.reconciled', tmpRemoved: removed, ...rec, orphaned: rec.orphaned.length }, 'start-up reconcile of message files and index');
+    }
+    if (repo.listCertificateRows().length === 0) {
+      const host = hostName();
+      const g = generateSelfSigned({ commonName: host, altNames: ['localhost', `smtp.${host}`, `imap.${host}`, `pop.${host}`, '127.0.0.1'], now: clock.now() });
+      repo.addCertificate(`Self-signed (${host})`, g.certPem, g.keyPem);
+      dataVersion = repo.dataVersion();
+      appLog.info({ event: 'certificate.generated', host }, `generated a self-signed certificate for ${host}`);
+    }
+    running = true;
+    startedAt = clock.now().toISOString();
+    appLog.info({ event: 'server.started', version: VERSION, dataDir: paths.dataDir }, `Buzón ${VERSION} started`);
+    await reconcile();
+    watch();
+    return status();
+  }
+
+  async function stop(): Promise<ServerStatus> {
+    if (watchTimer) clearInterval(watchTimer);
+    watchTimer = undefined;
+    if (!running) return status();
+    running = false;
+    await reconcile();
+    startedAt = null;
+    rmSync(runFile, { force: true });
+    appLog.info({ event: 'server.stopped' }, 'Buzón stopped');
+    events.emit('server.statusChanged', status());
+    return status();
+  }
+
+  const api = createServices({
+    repo,
+    mail,
+    queue,
+    files,
+    sink,
+    clock,
+    changed,
+    status,
+    portStatus,
+    start,
+    stop,
+  });
+
+  return {
+    api,
+    paths,
+    db,
+    repo,
+    mail,
+    queue,
+    logger,
+    sink,
+    on(event, fn) {
+      events.on(event, fn as (p: unknown) => void);
+      return () => events.off(event, fn as (p: unknown) => void);
+    },
+    start,
+    stop,
+    async close() {
+      await stop();
+      await reconciling;
+      sink.close();
+      db.close();
+    },
+    status,
+    boundPort(protocol, configuredPort) {
+      for (const l of listeners.values()) if (l.entry.protocol === protocol && l.entry.port === configuredPort && l.state === 'listening') return l.boundPort ?? undefined;
+      return undefined;
+    },
+  };
+}

@@ -1,0 +1,333 @@
+// The admin API's implementation: one object per contract namespace. Inputs arrive validated and
+// defaulted (shared/ipc/validate.ts); store errors become ApiError with the field they are about.
+// Every mutation calls `changed(area)` so that a running server applies it at once.
+import { ApiError, type ApiErrorCode } from '../shared/ipc/errors';
+import type { MainApiImpl, ConfigApplyResult } from '../shared/ipc/contract';
+import { DEFAULT_SETTINGS, SECRET_SETTINGS, SETTINGS_SCHEMA, isSettingKey, type SettingKey, type Settings } from '../shared/model/settings';
+import type { IpRange, PortStatus, ServerStatus, TcpIpPort } from '../shared/model/entities';
+import { StoreError } from '../store/errors';
+import type { ConfigRepo } from '../store/config-repo';
+import type { MailStore } from '../store/mail-store';
+import type { QueueRepo } from '../store/queue-repo';
+import type { MessageFiles } from '../store/message-files';
+import type { LogSink } from '../logging/logger';
+import type { Clock } from './clock';
+import { hashPassword, isPasswordHash } from '../security/auth/password-hash';
+import { describeCertificate, generateSelfSigned } from '../security/tls/certificates';
+import { isValidIp, normalizeIp } from '../security/ip/ip-ranges';
+import { DEFAULT_IP_RANGES, DEFAULT_PORTS } from './defaults';
+import { exportConfig, applyConfig } from './config-document';
+
+export interface ServiceDeps {
+  readonly repo: ConfigRepo;
+  readonly mail: MailStore;
+  readonly queue: QueueRepo;
+  readonly files: MessageFiles;
+  readonly sink: LogSink;
+  readonly clock: Clock;
+  readonly changed: (area: string) => void;
+  readonly status: () => ServerStatus;
+  readonly portStatus: (ports: TcpIpPort[]) => PortStatus[];
+  readonly start: () => Promise<ServerStatus>;
+  readonly stop: () => Promise<ServerStatus>;
+}
+
+const STORE_TO_API: Record<StoreError['code'], ApiErrorCode> = {
+  NOTFOUND: 'NOT_FOUND',
+  EXISTS: 'CONFLICT',
+  INUSE: 'CONFLICT',
+  LIMIT: 'LIMIT',
+  PARAMS: 'VALIDATION',
+  NOQUOTA: 'LIMIT',
+  PERM: 'UNAUTHORIZED',
+  TEMP: 'UNAVAILABLE',
+  EXPUNGED: 'NOT_FOUND',
+  TOOBIG: 'LIMIT',
+};
+
+/** Runs `fn`, turning StoreError into ApiError. */
+export function guard<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof StoreError) throw new ApiError(STORE_TO_API[e.code], e.message, e.field);
+    throw e;
+  }
+}
+
+/** Settings values typed at a command line arrive as strings: read them as the schema's type. */
+export function coerceSetting(key: SettingKey, value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const def = DEFAULT_SETTINGS[key];
+  if (typeof def === 'number' && /^-?\d+$/.test(value.trim())) return Number(value.trim());
+  if (typeof def === 'boolean') {
+    const v = value.trim().toLowerCase();
+    if (['true', 'yes', 'on', '1'].includes(v)) return true;
+    if (['false', 'no', 'off', '0'].includes(v)) return false;
+  }
+  return value;
+}
+
+export function validateSettings(input: Record<string, unknown>): Partial<Settings> {
+  const out: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(input)) {
+    if (!isSettingKey(key)) {
+      const near = Object.keys(SETTINGS_SCHEMA.shape).filter((k) => k.toLowerCase().includes(key.toLowerCase().split('.').pop() ?? ''));
+      throw new ApiError('VALIDATION', `unknown setting "${key}"${near.length ? ` (did you mean ${near.slice(0, 3).join(', ')}?)` : ''}`, 'key');
+    }
+    const r = SETTINGS_SCHEMA.shape[key].safeParse(coerceSetting(key, raw));
+    if (!r.success) throw new ApiError('VALIDATION', `${key}: ${r.error.issues[0]?.message ?? 'invalid value'}`, key);
+    out[key] = r.data;
+  }
+  return out as Partial<Settings>;
+}
+
+function maskSettings(s: Settings): Settings {
+  const out: Record<string, unknown> = { ...s };
+  for (const k of SECRET_SETTINGS) if (out[k]) out[k] = '********';
+  return out as Settings;
+}
+
+function checkRange(r: Pick<IpRange, 'lower' | 'upper'>): void {
+  if (!isValidIp(r.lower)) throw new ApiError('VALIDATION', 'not an IP address', 'lower');
+  if (!isValidIp(r.upper)) throw new ApiError('VALIDATION', 'not an IP address', 'upper');
+  const lo = normalizeIp(r.lower);
+  const hi = normalizeIp(r.upper);
+  if (lo.includes(':') !== hi.includes(':')) throw new ApiError('VALIDATION', 'both ends of a range must be IPv4 or both IPv6', 'upper');
+  const key = (ip: string) => (ip.includes(':') ? ip : ip.split('.').map((x) => x.padStart(3, '0')).join('.'));
+  if (!lo.includes(':') && key(lo) > key(hi)) throw new ApiError('VALIDATION', 'the upper IP is below the lower IP', 'upper');
+}
+
+export function createServices(d: ServiceDeps): MainApiImpl {
+  const { repo } = d;
+  const now = () => d.clock.now().toISOString();
+  const changed = d.changed;
+
+  const api: MainApiImpl = {
+    server: {
+      status: () => d.status(),
+      start: () => d.start(),
+      stop: () => d.stop(),
+    },
+    settings: {
+      get: () => maskSettings(repo.getSettings()),
+      set: ({ key, value }) => {
+        const v = validateSettings({ [key]: value });
+        repo.setSettings(v);
+        changed('settings');
+        return maskSettings(repo.getSettings());
+      },
+      update: (input) => {
+        const v = validateSettings(input);
+        repo.setSettings(v);
+        changed('settings');
+        return maskSettings(repo.getSettings());
+      },
+      reset: ({ key }) => {
+        if (!isSettingKey(key)) throw new ApiError('VALIDATION', `unknown setting "${key}"`, 'key');
+        repo.setSettings({ [key]: DEFAULT_SETTINGS[key] } as Partial<Settings>);
+        changed('settings');
+        return maskSettings(repo.getSettings());
+      },
+    },
+    domains: {
+      list: () => repo.listDomains(),
+      get: ({ id }) => guard(() => repo.getDomain(id)),
+      add: (input) => {
+        const dom = guard(() => repo.addDomain(input));
+        changed('domains');
+        return dom;
+      },
+      update: ({ id, ...rest }) => {
+        const dom = guard(() => repo.updateDomain(id, rest));
+        changed('domains');
+        return dom;
+      },
+      remove: ({ id }) => {
+        guard(() => repo.removeDomain(id));
+        changed('domains');
+      },
+    },
+    accounts: {
+      list: (input) => repo.listAccounts(input?.domain),
+      get: ({ id }) => guard(() => repo.getAccount(id)),
+      add: async ({ password, ...rest }) => {
+        const hash = await hashPassword(password);
+        const acc = guard(() => repo.addAccount(rest, hash));
+        d.mail.ensureDefaultMailboxes(acc.id);
+        changed('accounts');
+        return acc;
+      },
+      update: ({ id, ...rest }) => {
+        if (rest.forwardEnabled && rest.forwardTo === '') throw new ApiError('VALIDATION', 'forwarding needs an address', 'forwardTo');
+        const acc = guard(() => repo.updateAccount(id, rest));
+        if (acc.forwardEnabled && !acc.forwardTo) throw new ApiError('VALIDATION', 'forwarding needs an address', 'forwardTo');
+        changed('accounts');
+        return acc;
+      },
+      setPassword: async ({ id, password }) => {
+        guard(() => repo.getAccount(id));
+        const hash = await hashPassword(password);
+        guard(() => repo.setPasswordHash(id, hash));
+        changed('accounts');
+      },
+      remove: ({ id }) => {
+        guard(() => repo.removeAccount(id));
+        changed('accounts');
+      },
+    },
+    aliases: {
+      list: (input) => repo.listAliases(input?.domain),
+      add: (input) => {
+        const a = guard(() => repo.addAlias(input));
+        changed('aliases');
+        return a;
+      },
+      update: ({ id, ...rest }) => {
+        const a = guard(() => repo.updateAlias(id, rest));
+        changed('aliases');
+        return a;
+      },
+      remove: ({ id }) => {
+        guard(() => repo.removeAlias(id));
+        changed('aliases');
+      },
+    },
+    lists: {
+      list: (input) => repo.listLists(input?.domain),
+      get: ({ id }) => guard(() => repo.getList(id)),
+      add: (input) => {
+        const l = guard(() => repo.addList(input));
+        changed('lists');
+        return l;
+      },
+      update: ({ id, ...rest }) => {
+        const l = guard(() => repo.updateList(id, rest));
+        changed('lists');
+        return l;
+      },
+      remove: ({ id }) => {
+        guard(() => repo.removeList(id));
+        changed('lists');
+      },
+      addMember: ({ listId, address }) => {
+        const l = guard(() => repo.addListMember(listId, address));
+        changed('lists');
+        return l;
+      },
+      removeMember: ({ listId, address }) => {
+        const l = guard(() => repo.removeListMember(listId, address));
+        changed('lists');
+        return l;
+      },
+    },
+    ports: {
+      list: () => d.portStatus(repo.listPorts()),
+      add: (input) => {
+        if (input.certificateId !== null) guard(() => certificateExists(input.certificateId!));
+        const p = guard(() => repo.addPort({ ...input, address: input.address || '0.0.0.0' }));
+        changed('ports');
+        return p;
+      },
+      update: ({ id, ...rest }) => {
+        if (rest.certificateId) guard(() => certificateExists(rest.certificateId!));
+        const p = guard(() => repo.updatePort(id, rest));
+        changed('ports');
+        return p;
+      },
+      remove: ({ id }) => {
+        guard(() => repo.removePort(id));
+        changed('ports');
+      },
+      resetDefaults: () => {
+        const ports = guard(() => repo.replacePorts(DEFAULT_PORTS.map((p) => ({ ...p, certificateId: null }))));
+        changed('ports');
+        return ports;
+      },
+    },
+    ipRanges: {
+      list: () => repo.listIpRanges(),
+      add: (input) => {
+        checkRange(input);
+        const r = guard(() => repo.addIpRange(input));
+        changed('ipRanges');
+        return r;
+      },
+      update: ({ id, ...rest }) => {
+        const merged = { ...guard(() => repo.getIpRange(id)), ...rest };
+        checkRange(merged);
+        const r = guard(() => repo.updateIpRange(id, rest));
+        changed('ipRanges');
+        return r;
+      },
+      remove: ({ id }) => {
+        guard(() => repo.removeIpRange(id));
+        changed('ipRanges');
+      },
+      resetDefaults: () => {
+        const r = repo.replaceIpRanges(DEFAULT_IP_RANGES.map((x) => ({ ...x })));
+        changed('ipRanges');
+        return r;
+      },
+    },
+    autoban: {
+      list: () => repo.listBans(now()),
+      ban: ({ ip, minutes, reason }) => {
+        if (!isValidIp(ip)) throw new ApiError('VALIDATION', 'not an IP address', 'ip');
+        const t = d.clock.now();
+        const b = repo.ban(normalizeIp(ip), reason, t.toISOString(), new Date(t.getTime() + minutes * 60_000).toISOString());
+        changed('autoban');
+        return b;
+      },
+      unban: ({ id }) => {
+        guard(() => repo.unban(id));
+        changed('autoban');
+      },
+    },
+    certificates: {
+      list: () => repo.listCertificateRows().map((c) => describeCertificate(c.id, c.name, c.certPem)),
+      generateSelfSigned: ({ name, commonName, altNames, days }) => {
+        const g = generateSelfSigned({ commonName, altNames, days, now: d.clock.now() });
+        const id = guard(() => repo.addCertificate(name, g.certPem, g.keyPem));
+        changed('certificates');
+        return describeCertificate(id, name, g.certPem);
+      },
+      remove: ({ id }) => {
+        guard(() => repo.removeCertificate(id));
+        changed('certificates');
+      },
+    },
+    queue: {
+      list: () => d.queue.list(),
+      remove: async ({ id }) => {
+        const file = guard(() => d.queue.remove(id));
+        await d.files.remove(file);
+        changed('queue');
+      },
+      clear: async () => {
+        const files = d.queue.clear();
+        await Promise.all(files.map((f) => d.files.remove(f)));
+        changed('queue');
+        return files.length;
+      },
+    },
+    logs: {
+      recent: (input) => d.sink.recent(input?.limit ?? 200),
+    },
+    config: {
+      export: (input) => exportConfig(repo, { all: input?.all ?? false }),
+      apply: async ({ document }): Promise<ConfigApplyResult> => {
+        const r = await applyConfig(api, repo, document, isPasswordHash);
+        for (const a of repo.listAccounts()) d.mail.ensureDefaultMailboxes(a.id);
+        changed('config');
+        return r;
+      },
+    },
+  };
+
+  function certificateExists(id: number): void {
+    if (!repo.listCertificateRows().some((c) => c.id === id)) throw new StoreError('NOTFOUND', `certificate ${id} not found`, 'certificateId');
+  }
+
+  return api;
+}

@@ -1,0 +1,181 @@
+// The admin API: one typed contract that Electron IPC, the HTTP web admin and the CLI all expose.
+//
+// Every method is `namespace.method`, takes at most one input object validated by the zod schema
+// listed here, and resolves to the output type listed in `ApiOutputs`. Transports never call a
+// service with unvalidated input: they run `API_SCHEMAS[ns][method].safeParse(input)` first and turn
+// a failure into an ApiError('VALIDATION', …, field). Channel names are derived, never typed by hand.
+import { z } from 'zod';
+import * as s from '../schemas';
+import type {
+  Account,
+  Alias,
+  BannedIp,
+  Certificate,
+  DistributionList,
+  Domain,
+  IpRange,
+  LogEntry,
+  PortStatus,
+  QueueItem,
+  ServerStatus,
+  TcpIpPort,
+} from '../model/entities';
+import type { Settings } from '../model/settings';
+
+const none = z.object({}).strict().optional();
+
+export const API_SCHEMAS = {
+  server: { status: none, start: none, stop: none },
+  settings: {
+    get: none,
+    set: s.settingSetInput,
+    update: z.record(z.string(), z.unknown()),
+    reset: z.object({ key: z.string() }),
+  },
+  domains: {
+    list: none,
+    get: s.idInput,
+    add: s.domainInput,
+    update: s.domainUpdate,
+    remove: s.idInput,
+  },
+  accounts: {
+    list: s.accountListInput.optional(),
+    get: s.idInput,
+    add: s.accountInput,
+    update: s.accountUpdate,
+    setPassword: s.setPasswordInput,
+    remove: s.idInput,
+  },
+  aliases: {
+    list: s.accountListInput.optional(),
+    add: s.aliasInput,
+    update: s.aliasUpdate,
+    remove: s.idInput,
+  },
+  lists: {
+    list: s.accountListInput.optional(),
+    get: s.idInput,
+    add: s.listInput,
+    update: s.listUpdate,
+    remove: s.idInput,
+    addMember: s.listMemberInput,
+    removeMember: s.listMemberInput,
+  },
+  ports: {
+    list: none,
+    add: s.portInput,
+    update: s.portUpdate,
+    remove: s.idInput,
+    resetDefaults: none,
+  },
+  ipRanges: {
+    list: none,
+    add: s.ipRangeInput,
+    update: s.ipRangeUpdate,
+    remove: s.idInput,
+    resetDefaults: none,
+  },
+  autoban: {
+    list: none,
+    ban: s.banInput,
+    unban: s.idInput,
+  },
+  certificates: {
+    list: none,
+    generateSelfSigned: s.certificateGenerateInput,
+    remove: s.idInput,
+  },
+  queue: {
+    list: none,
+    remove: s.idInput,
+    clear: none,
+  },
+  logs: { recent: s.logsQuery.optional() },
+  config: {
+    export: s.configExportInput.optional(),
+    apply: s.configApplyInput,
+  },
+} as const;
+
+export interface ConfigApplyResult {
+  readonly created: number;
+  readonly updated: number;
+  readonly unchanged: number;
+}
+
+/** What each method resolves to. */
+export interface ApiOutputs {
+  server: { status: ServerStatus; start: ServerStatus; stop: ServerStatus };
+  settings: { get: Settings; set: Settings; update: Settings; reset: Settings };
+  domains: { list: Domain[]; get: Domain; add: Domain; update: Domain; remove: void };
+  accounts: { list: Account[]; get: Account; add: Account; update: Account; setPassword: void; remove: void };
+  aliases: { list: Alias[]; add: Alias; update: Alias; remove: void };
+  lists: {
+    list: DistributionList[];
+    get: DistributionList;
+    add: DistributionList;
+    update: DistributionList;
+    remove: void;
+    addMember: DistributionList;
+    removeMember: DistributionList;
+  };
+  ports: { list: PortStatus[]; add: TcpIpPort; update: TcpIpPort; remove: void; resetDefaults: TcpIpPort[] };
+  ipRanges: { list: IpRange[]; add: IpRange; update: IpRange; remove: void; resetDefaults: IpRange[] };
+  autoban: { list: BannedIp[]; ban: BannedIp; unban: void };
+  certificates: { list: Certificate[]; generateSelfSigned: Certificate; remove: void };
+  queue: { list: QueueItem[]; remove: void; clear: number };
+  logs: { recent: LogEntry[] };
+  config: { export: ConfigDocument; apply: ConfigApplyResult };
+}
+
+/** A whole lab setup in one document (`buzon config export|apply`). */
+export interface ConfigDocument {
+  settings?: Partial<Record<string, unknown>>;
+  domains?: unknown[];
+  accounts?: unknown[];
+  aliases?: unknown[];
+  lists?: unknown[];
+  ports?: unknown[];
+  ipRanges?: unknown[];
+  /** With `all: false`, the defaults that the document leaves out (shown as comments in YAML). */
+  defaults?: Partial<Record<string, unknown>>;
+}
+
+type Schemas = typeof API_SCHEMAS;
+export type Namespace = keyof Schemas;
+export type MethodOf<N extends Namespace> = keyof Schemas[N] & keyof ApiOutputs[N] & string;
+
+type Caller<S extends z.ZodType, O> = undefined extends z.input<S>
+  ? (input?: z.input<S>) => Promise<O>
+  : (input: z.input<S>) => Promise<O>;
+type Handler<S extends z.ZodType, O> = (input: z.output<S>) => Promise<O> | O;
+
+/** What a client (renderer, CLI, tests) calls. */
+export type MainApi = {
+  [N in Namespace]: { [M in MethodOf<N>]: Schemas[N][M] extends z.ZodType ? Caller<Schemas[N][M], ApiOutputs[N][M]> : never };
+};
+/** What the services implement: inputs already validated and defaulted. */
+export type MainApiImpl = {
+  [N in Namespace]: { [M in MethodOf<N>]: Schemas[N][M] extends z.ZodType ? Handler<Schemas[N][M], ApiOutputs[N][M]> : never };
+};
+
+export interface MainEvents {
+  'server.statusChanged': ServerStatus;
+  'log.entry': LogEntry;
+  'config.changed': { readonly area: string };
+  'queue.changed': { readonly size: number };
+}
+export type EventName = keyof MainEvents;
+export const EVENT_NAMES = ['server.statusChanged', 'log.entry', 'config.changed', 'queue.changed'] as const satisfies readonly EventName[];
+
+/** Every `namespace.method` channel, derived from the schema table. */
+export const API_METHODS: ReadonlyArray<readonly [Namespace, string]> = (Object.keys(API_SCHEMAS) as Namespace[]).flatMap(
+  (ns) => Object.keys(API_SCHEMAS[ns]).map((m) => [ns, m] as const),
+);
+export const channelOf = (ns: string, method: string): string => `${ns}.${method}`;
+
+// Completeness, both ways: an output without a schema, or a schema without an output, fails to compile.
+type MissingOutputs = { [N in Namespace]: Exclude<keyof Schemas[N], keyof ApiOutputs[N]> }[Namespace];
+type MissingSchemas = { [N in Namespace]: Exclude<keyof ApiOutputs[N], keyof Schemas[N]> }[Namespace];
+export const API_COMPLETE: [MissingOutputs | MissingSchemas] extends [never] ? true : never = true;

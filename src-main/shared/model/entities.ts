@@ -1,0 +1,173 @@
+// The objects of the settings tree as the admin API returns them (DTOs). Secrets (password hashes,
+// private keys, the relayer password) never appear here.
+import type { Settings } from './settings';
+
+export type Protocol = 'smtp' | 'pop3' | 'imap';
+export type PortSecurity = 'none' | 'starttls-optional' | 'starttls-required' | 'tls';
+export type AdminLevel = 'user' | 'domain' | 'server';
+export type ListMode = 'public' | 'membership' | 'announcements' | 'domain';
+
+export interface Domain {
+  readonly id: number;
+  readonly name: string;
+  readonly enabled: boolean;
+  readonly catchAll: string;
+  readonly plusAddressing: boolean;
+  readonly plusAddressingChar: string;
+  readonly maxMessageSizeKb: number;
+  readonly maxSizeMb: number;
+  readonly maxAccountSizeMb: number;
+  readonly maxAccounts: number;
+  readonly maxAliases: number;
+  readonly maxLists: number;
+  readonly aliases: readonly string[];
+  readonly accountCount: number;
+}
+
+export interface Account {
+  readonly id: number;
+  readonly domainId: number;
+  readonly address: string;
+  readonly enabled: boolean;
+  readonly quotaMb: number;
+  readonly sizeBytes: number;
+  readonly adminLevel: AdminLevel;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly forwardEnabled: boolean;
+  readonly forwardTo: string;
+  readonly forwardKeepCopy: boolean;
+  readonly autoReplyEnabled: boolean;
+  readonly autoReplySubject: string;
+  readonly autoReplyText: string;
+  readonly autoReplyExpires: string | null;
+  readonly lastLogonAt: string | null;
+}
+
+export interface Alias {
+  readonly id: number;
+  readonly domainId: number;
+  readonly address: string;
+  readonly target: string;
+  readonly enabled: boolean;
+}
+
+export interface DistributionList {
+  readonly id: number;
+  readonly domainId: number;
+  readonly address: string;
+  readonly enabled: boolean;
+  readonly mode: ListMode;
+  readonly announcer: string;
+  readonly requireAuth: boolean;
+  readonly members: readonly string[];
+}
+
+export interface TcpIpPort {
+  readonly id: number;
+  readonly protocol: Protocol;
+  readonly address: string;
+  readonly port: number;
+  readonly security: PortSecurity;
+  readonly certificateId: number | null;
+  readonly enabled: boolean;
+}
+
+export type ListenerState = 'listening' | 'failed' | 'stopped' | 'disabled';
+export interface PortStatus extends TcpIpPort {
+  readonly state: ListenerState;
+  /** The port actually bound (differs from `port` when `port` is 0). */
+  readonly boundPort: number | null;
+  readonly error: string | null;
+  readonly hint: string | null;
+}
+
+export interface IpRange {
+  readonly id: number;
+  readonly name: string;
+  readonly priority: number;
+  readonly lower: string;
+  readonly upper: string;
+  readonly expiresAt: string | null;
+  readonly allowSmtp: boolean;
+  readonly allowPop3: boolean;
+  readonly allowImap: boolean;
+  readonly allowLocalToLocal: boolean;
+  readonly allowLocalToExternal: boolean;
+  readonly allowExternalToLocal: boolean;
+  readonly allowExternalToExternal: boolean;
+  readonly authLocalToLocal: boolean;
+  readonly authLocalToExternal: boolean;
+  readonly authExternalToLocal: boolean;
+  readonly authExternalToExternal: boolean;
+  readonly antiSpam: boolean;
+  readonly antiVirus: boolean;
+  readonly requireTlsForAuth: boolean;
+}
+
+export interface BannedIp {
+  readonly id: number;
+  readonly ip: string;
+  readonly reason: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+}
+
+export interface Certificate {
+  readonly id: number;
+  readonly name: string;
+  readonly subject: string;
+  readonly altNames: readonly string[];
+  readonly issuer: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly fingerprint256: string;
+  readonly selfSigned: boolean;
+}
+
+export interface QueueRecipient {
+  readonly address: string;
+  readonly status: 'pending' | 'delivered' | 'deferred' | 'bounced';
+  readonly lastError: string | null;
+}
+export interface QueueItem {
+  readonly id: number;
+  readonly createdAt: string;
+  readonly mailFrom: string;
+  readonly recipients: readonly QueueRecipient[];
+  readonly size: number;
+  readonly nextTryAt: string;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly reason: 'relay' | 'forward' | 'autoreply' | 'bounce';
+}
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+export interface LogEntry {
+  readonly time: string;
+  readonly level: LogLevel;
+  readonly svc: string;
+  readonly event?: string;
+  readonly sid?: string;
+  readonly ip?: string;
+  readonly user?: string;
+  readonly msg: string;
+  readonly [extra: string]: unknown;
+}
+
+export interface ServerStatus {
+  readonly running: boolean;
+  readonly startedAt: string | null;
+  readonly version: string;
+  readonly dataDir: string;
+  readonly hostName: string;
+  readonly listeners: readonly PortStatus[];
+  readonly counters: {
+    readonly smtpSessions: number;
+    readonly messagesAccepted: number;
+    readonly messagesRejected: number;
+    readonly authFailures: number;
+  };
+}
+
+export type { Settings };

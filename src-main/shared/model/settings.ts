@@ -1,0 +1,138 @@
+// Server-wide settings: one typed key per field of hMailServer's "Settings" pages, with
+// hMailServer's defaults (ANCHORS.md §1.7, §1.10, §1.11) unless a comment says why ours differ.
+// Runtime-neutral: used by the engine, the CLI and the renderer's forms.
+import { z } from 'zod';
+
+const hostName = z
+  .string()
+  .max(253)
+  .regex(/^$|^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/, 'not a valid host name');
+const noNewlines = (max: number) => z.string().max(max).regex(/^[^\r\n]*$/, 'must be a single line');
+const security = z.enum(['none', 'starttls-optional', 'starttls-required', 'tls']);
+
+export const SETTINGS_SCHEMA = z.object({
+  // Settings › Advanced / general
+  'server.hostName': hostName.describe('Host name used in greetings, EHLO and Received headers (empty: the computer name)'),
+  'server.defaultDomain': hostName.describe('Domain appended to logons and addresses given without a domain'),
+  // Settings › Protocols
+  'protocols.smtp': z.boolean(),
+  'protocols.pop3': z.boolean(),
+  'protocols.imap': z.boolean(),
+  // Settings › Protocols › SMTP › General
+  'smtp.maxConnections': z.number().int().min(0).max(100000),
+  'smtp.welcomeMessage': noNewlines(200),
+  'smtp.maxMessageSizeKb': z.number().int().min(0).max(2097152),
+  // Delivery of e-mail
+  'smtp.retries': z.number().int().min(0).max(100),
+  'smtp.retryMinutes': z.number().int().min(1).max(100000),
+  'smtp.heloName': hostName,
+  'smtp.relayer.host': hostName,
+  'smtp.relayer.port': z.number().int().min(1).max(65535),
+  'smtp.relayer.requiresAuth': z.boolean(),
+  'smtp.relayer.username': noNewlines(256),
+  'smtp.relayer.password': z.string().max(1024),
+  'smtp.relayer.security': security,
+  // RFC compliance
+  'smtp.allowPlainAuth': z.boolean(),
+  'smtp.allowEmptySender': z.boolean(),
+  'smtp.allowBareLineFeeds': z.boolean(),
+  'smtp.disconnectAfterInvalidCommands': z.boolean(),
+  'smtp.maxInvalidCommands': z.number().int().min(1).max(10000),
+  // Advanced
+  'smtp.maxRecipients': z.number().int().min(1).max(100000),
+  'smtp.useStartTlsIfAvailable': z.boolean(),
+  'smtp.maxMxHosts': z.number().int().min(1).max(100),
+  'smtp.addDeliveredTo': z.boolean(),
+  'smtp.reverseLookup': z.boolean(),
+  // POP3 / IMAP (used by their issues)
+  'pop3.maxConnections': z.number().int().min(0).max(100000),
+  'pop3.welcomeMessage': noNewlines(200),
+  'imap.maxConnections': z.number().int().min(0).max(100000),
+  'imap.welcomeMessage': noNewlines(200),
+  'imap.hierarchyDelimiter': z.enum(['/', '.', '\\']),
+  // Settings › Advanced › Auto-ban
+  'autoban.enabled': z.boolean(),
+  'autoban.maxAttempts': z.number().int().min(1).max(1000),
+  'autoban.resetMinutes': z.number().int().min(1).max(100000),
+  'autoban.banMinutes': z.number().int().min(1).max(1000000),
+  // Settings › Logging
+  'logging.enabled': z.boolean(),
+  'logging.application': z.boolean(),
+  'logging.smtp': z.boolean(),
+  'logging.pop3': z.boolean(),
+  'logging.imap': z.boolean(),
+  'logging.tcpip': z.boolean(),
+  'logging.debug': z.boolean(),
+  'logging.keepDays': z.number().int().min(1).max(3650),
+  // Settings › Advanced › SSL/TLS
+  'tls.minVersion': z.enum(['TLSv1.2', 'TLSv1.3']),
+});
+
+export type Settings = z.infer<typeof SETTINGS_SCHEMA>;
+export type SettingKey = keyof Settings;
+
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
+  'server.hostName': '',
+  'server.defaultDomain': '',
+  'protocols.smtp': true,
+  'protocols.pop3': true,
+  'protocols.imap': true,
+  'smtp.maxConnections': 0,
+  'smtp.welcomeMessage': '',
+  'smtp.maxMessageSizeKb': 20480,
+  'smtp.retries': 4,
+  'smtp.retryMinutes': 60,
+  'smtp.heloName': '',
+  'smtp.relayer.host': '',
+  'smtp.relayer.port': 25,
+  'smtp.relayer.requiresAuth': false,
+  'smtp.relayer.username': '',
+  'smtp.relayer.password': '',
+  'smtp.relayer.security': 'none',
+  // hMailServer: AUTH PLAIN is only offered when "Allow plain text authentication" is ticked.
+  // Ours offers PLAIN and LOGIN alike, but only over TLS or from a range that allows plaintext.
+  'smtp.allowPlainAuth': true,
+  'smtp.allowEmptySender': true,
+  // "Allow incorrectly formatted line endings": on in hMailServer. Ours applies it only to
+  // clients that type bare LF themselves (netcat), never to CRLF clients (SMTP smuggling).
+  'smtp.allowBareLineFeeds': true,
+  'smtp.disconnectAfterInvalidCommands': false,
+  'smtp.maxInvalidCommands': 100,
+  'smtp.maxRecipients': 100,
+  'smtp.useStartTlsIfAvailable': true,
+  'smtp.maxMxHosts': 15,
+  // hMailServer: off. The course notes and Postfix add it; it lets loops be detected.
+  'smtp.addDeliveredTo': true,
+  // smtp-server looks up the client's reverse DNS before the greeting; on a lab LAN without
+  // DNS that delays every greeting by the resolver time-out, so it is off by default.
+  'smtp.reverseLookup': false,
+  'pop3.maxConnections': 0,
+  'pop3.welcomeMessage': '',
+  'imap.maxConnections': 0,
+  'imap.welcomeMessage': '',
+  'imap.hierarchyDelimiter': '/',
+  'autoban.enabled': true,
+  'autoban.maxAttempts': 3,
+  'autoban.resetMinutes': 30,
+  'autoban.banMinutes': 60,
+  // hMailServer: logging off by default. Ours logs to daily files from the start, since the live
+  // log is how classrooms see what the server did.
+  'logging.enabled': true,
+  'logging.application': true,
+  'logging.smtp': true,
+  'logging.pop3': true,
+  'logging.imap': true,
+  'logging.tcpip': false,
+  'logging.debug': false,
+  'logging.keepDays': 30,
+  'tls.minVersion': 'TLSv1.2',
+});
+
+export const SETTING_KEYS = Object.keys(SETTINGS_SCHEMA.shape) as SettingKey[];
+
+/** Settings that hold secrets: never shown in exports or API reads in clear. */
+export const SECRET_SETTINGS: ReadonlySet<SettingKey> = new Set<SettingKey>(['smtp.relayer.password']);
+
+export function isSettingKey(key: string): key is SettingKey {
+  return Object.prototype.hasOwnProperty.call(SETTINGS_SCHEMA.shape, key);
+}

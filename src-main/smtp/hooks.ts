@@ -1,0 +1,290 @@
+// smtp-server hooks, as factories over the engine's dependencies. Each hook is async inside and
+// wrapped once by `toCallback`. Policy failures become SmtpReply values; the client gets the
+// generic text, the log gets the reason.
+import type { Readable } from 'node:stream';
+import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerSession } from 'smtp-server';
+import type { Settings } from '../shared/model/settings';
+import type { IpRange, PortSecurity } from '../shared/model/entities';
+import type { Directory } from '../directory/directory';
+import type { AuthService } from '../security/auth/auth-service';
+import type { Autoban } from '../security/autoban/autoban';
+import type { InboundDelivery, LocalRecipient } from '../delivery/inbound';
+import type { ConfigRepo } from '../store/config-repo';
+import type { Logger } from '../logging/logger';
+import type { Clock } from '../server/clock';
+import { matchRange, normalizeIp } from '../security/ip/ip-ranges';
+import { decideRelay } from './policy/relay';
+import { REPLIES, toSmtpError, type SmtpReply } from './reply';
+import type { LenientSession } from './lenient-input';
+
+export interface SmtpDeps {
+  readonly settings: () => Settings;
+  readonly hostName: () => string;
+  readonly ranges: () => readonly IpRange[];
+  readonly directory: Directory;
+  readonly auth: AuthService;
+  readonly autoban: Autoban;
+  readonly repo: ConfigRepo;
+  readonly inbound: InboundDelivery;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly counters: { smtpSessions: number; messagesAccepted: number; messagesRejected: number; authFailures: number };
+}
+
+interface Rcpt {
+  readonly address: string;
+  readonly local: boolean;
+  readonly accounts: ReadonlyArray<{ id: number; address: string }>;
+  readonly external: readonly string[];
+}
+
+/** Our per-session state, kept on smtp-server's session object. */
+export interface BuzonSession extends LenientSession {
+  readonly sid: string;
+  readonly ip: string;
+  readonly range: IpRange;
+  readonly log: Logger;
+  senderLocal: boolean;
+  rcpts: Rcpt[];
+  authNeedsTls: boolean;
+}
+
+type Session = SMTPServerSession & { buzon?: BuzonSession; disabledCommands?: string[] };
+
+const SERVICE_DISABLED = (security: PortSecurity): string[] => (security === 'none' ? ['STARTTLS'] : []);
+
+function state(session: Session): BuzonSession {
+  if (!session.buzon) throw new Error('session without onConnect state');
+  return session.buzon;
+}
+
+function deny(cb: (err?: Error | null) => void, r: SmtpReply, log: Logger, event: string, extra: Record<string, unknown> = {}): void {
+  log.info({ event, code: r.code, enhanced: r.enhanced, reason: r.reason, ...extra }, r.message);
+  cb(toSmtpError(r));
+}
+
+export function createHooks(deps: SmtpDeps, port: { id: number; security: PortSecurity; port: number }) {
+  const log = deps.logger.child({ svc: 'smtp' });
+
+  function onConnect(session: Session, cb: (err?: Error | null) => void): void {
+    const ip = normalizeIp(session.remoteAddress);
+    const sid = session.id;
+    const slog = log.child({ sid, ip });
+    if (deps.autoban.isAuthBanned(ip)) return deny(cb, REPLIES.banned(), slog, 'smtp.connection.banned');
+    const range = matchRange(deps.ranges(), ip, deps.clock.now());
+    if (!range || !range.allowSmtp) return deny(cb, REPLIES.connectionRefused(), slog, 'smtp.connection.refused', { range: range?.name ?? null });
+    const s = deps.settings();
+    const authNeedsTls = range.requireTlsForAuth && !session.secure;
+    session.buzon = {
+      sid,
+      ip,
+      range,
+      log: slog,
+      senderLocal: false,
+      rcpts: [],
+      authNeedsTls,
+      allowBareLf: s['smtp.allowBareLineFeeds'],
+      qualify: (name: string) => {
+        const q = deps.directory.qualify(name);
+        return q.includes('@') ? q : `${q}@${deps.hostName()}`;
+      },
+    };
+    session.disabledCommands = [...SERVICE_DISABLED(port.security), ...(authNeedsTls ? ['AUTH'] : [])];
+    deps.counters.smtpSessions++;
+    slog.info({ event: 'smtp.connection.opened', port: port.port, range: range.name, tls: session.secure }, 'connection');
+    cb();
+  }
+
+  function onSecure(_socket: unknown, session: Session, cb: (err?: Error | null) => void): void {
+    const b = session.buzon;
+    if (b) {
+      b.authNeedsTls = false;
+      session.disabledCommands = SERVICE_DISABLED(port.security);
+      b.log.debug({ event: 'smtp.tls.started' }, 'TLS started');
+    }
+    cb();
+  }
+
+  function onAuth(auth: SMTPServerAuthentication, session: Session, cb: (err: Error | null | undefined, response?: { user?: unknown }) => void): void {
+    const b = state(session);
+    const username = auth.username ?? '';
+    deps.auth
+      .authenticate(username, auth.password ?? '', b.ip)
+      .then((r) => {
+        if (r.ok) {
+          b.log.info({ event: 'smtp.auth.succeeded', user: r.address, method: auth.method }, 'authenticated');
+          return cb(null, { user: r.address });
+        }
+        deps.counters.authFailures++;
+        b.log.warn({ event: 'smtp.auth.failed', user: username.slice(0, 100), method: auth.method, banned: r.banned }, 'authentication failed');
+        cb(toSmtpError(r.banned ? REPLIES.banned() : REPLIES.authFailed()));
+      })
+      .catch((e: unknown) => {
+        b.log.error({ event: 'smtp.auth.error', err: String(e) }, 'authentication error');
+        cb(toSmtpError(REPLIES.tempFail(String(e))));
+      });
+  }
+
+  function onMailFrom(address: SMTPServerAddress, session: Session, cb: (err?: Error | null) => void): void {
+    const b = state(session);
+    const s = deps.settings();
+    if (port.security === 'starttls-required' && !session.secure) {
+      return deny(cb, { code: 530, enhanced: '5.7.0', message: 'Must issue a STARTTLS command first' }, b.log, 'smtp.mail.refused');
+    }
+    const from = (address.address ?? '').toLowerCase();
+    if (from === '' && !s['smtp.allowEmptySender']) return deny(cb, REPLIES.emptySenderRefused(), b.log, 'smtp.mail.refused');
+    b.senderLocal = from !== '' && deps.directory.isLocalAddress(from);
+    b.rcpts = [];
+    cb();
+  }
+
+  function onRcptTo(address: SMTPServerAddress, session: Session, cb: (err?: Error | null) => void): void {
+    const b = state(session);
+    const s = deps.settings();
+    const max = s['smtp.maxRecipients'];
+    if (b.rcpts.length >= max) return deny(cb, REPLIES.tooManyRecipients(max), b.log, 'smtp.rcpt.refused');
+    const rcpt = deps.directory.qualify(address.address);
+    const recipientLocal = deps.directory.isLocalAddress(rcpt);
+    const user = typeof session.user === 'string' ? session.user : null;
+    const relay = decideRelay(b.range, b.senderLocal, recipientLocal, user !== null);
+    if (relay.verdict === 'deny') return deny(cb, relay.reply, b.log, 'smtp.rcpt.refused', { rcpt });
+    if (!recipientLocal) {
+      b.rcpts.push({ address: rcpt, local: false, accounts: [], external: [rcpt] });
+      return cb();
+    }
+    const mailFrom = session.envelope.mailFrom;
+    const sender = { address: mailFrom ? (mailFrom.address ?? '').toLowerCase() : '', authUser: user };
+    const res = deps.directory.resolve(rcpt, sender);
+    switch (res.kind) {
+      case 'unknown':
+        return deny(cb, REPLIES.unknownUser(`${rcpt}: ${res.reason}`), b.log, 'smtp.rcpt.refused', { rcpt });
+      case 'denied':
+        return deny(cb, res.authRequired ? REPLIES.authRequired(res.reason) : REPLIES.listDenied(res.reason), b.log, 'smtp.rcpt.refused', { rcpt });
+      case 'external':
+        b.rcpts.push({ address: rcpt, local: false, accounts: [], external: [rcpt] });
+        return cb();
+      case 'local': {
+        if (res.accounts.length === 0 && res.external.length === 0) {
+          return deny(cb, REPLIES.unknownUser(`${rcpt}: resolves to no mailbox`), b.log, 'smtp.rcpt.refused', { rcpt });
+        }
+        const declared = Number(mailFrom && mailFrom.args ? (mailFrom.args as Record<string, unknown>).SIZE : 0) || 0;
+        for (const a of res.accounts) {
+          const acc = deps.repo.getAccount(a.id);
+          if (acc.quotaMb > 0 && acc.sizeBytes + declared >= acc.quotaMb * 1024 * 1024) {
+            return deny(cb, REPLIES.mailboxFull(a.address), b.log, 'smtp.rcpt.refused', { rcpt });
+          }
+        }
+        const domainMax = domainMaxBytes(deps, rcpt);
+        if (declared > 0 && declared > domainMax) {
+          return deny(cb, REPLIES.messageTooBig(Math.floor(domainMax / 1024)), b.log, 'smtp.rcpt.refused', { rcpt });
+        }
+        b.rcpts.push({ address: rcpt, local: true, accounts: res.accounts, external: res.external });
+        return cb();
+      }
+    }
+  }
+
+  function onData(stream: Readable, session: Session, cb: (err?: Error | null, message?: string) => void): void {
+    const b = state(session);
+    const s = deps.settings();
+    const mailFrom = session.envelope.mailFrom ? (session.envelope.mailFrom.address ?? '') : '';
+    const accounts = new Map<number, string>();
+    const external = new Set<string>();
+    let forwarded = false;
+    for (const r of b.rcpts) {
+      for (const a of r.accounts) if (!accounts.has(a.id)) accounts.set(a.id, a.address);
+      for (const e of r.external) external.add(e);
+      if (r.local && r.external.length) forwarded = true;
+    }
+    const local: LocalRecipient[] = [];
+    for (const [id, address] of accounts) {
+      const acc = deps.repo.getAccount(id);
+      local.push({
+        accountId: id,
+        address,
+        room: acc.quotaMb > 0 ? Math.max(0, acc.quotaMb * 1024 * 1024 - acc.sizeBytes) : Infinity,
+        maxMessageBytes: domainMaxBytes(deps, address),
+      });
+    }
+    const user = typeof session.user === 'string' ? session.user : null;
+    const now = deps.clock.now();
+    const received = receivedHeader(session, b, deps.hostName(), user, now);
+    deps.inbound
+      .accept(stream as Readable & { sizeExceeded?: boolean }, {
+        mailFrom,
+        local,
+        external: [...external],
+        reason: forwarded && !b.rcpts.some((r) => !r.local) ? 'forward' : 'relay',
+        authUser: user,
+        traceHeaders: received,
+        addDeliveredTo: s['smtp.addDeliveredTo'],
+        now,
+      })
+      .then((r) => {
+        if (r.ok) {
+          deps.counters.messagesAccepted++;
+          b.log.info(
+            { event: 'smtp.message.accepted', id: r.id, from: mailFrom, to: b.rcpts.map((x) => x.address), size: r.size, queueId: r.queueId },
+            'message accepted',
+          );
+          return cb(null, `2.0.0 Ok: queued as ${r.id}`);
+        }
+        deps.counters.messagesRejected++;
+        const maxKb = s['smtp.maxMessageSizeKb'];
+        const rep =
+          r.error === 'quota'
+            ? REPLIES.quotaExceeded(r.address ?? '')
+            : r.error === 'too-big'
+              ? REPLIES.messageTooBig(r.limitBytes !== undefined ? Math.floor(r.limitBytes / 1024) : maxKb)
+              : REPLIES.tempFail('aborted');
+        b.log.info({ event: 'smtp.message.rejected', code: rep.code, reason: r.error, address: r.address }, rep.message);
+        cb(toSmtpError(rep));
+      })
+      .catch((e: unknown) => {
+        deps.counters.messagesRejected++;
+        // Drain what is left so the session stays usable after a local error.
+        stream.resume();
+        b.log.error({ event: 'smtp.message.failed', err: String(e) }, 'could not store the message');
+        cb(toSmtpError(REPLIES.tempFail(String(e))));
+      });
+  }
+
+  function onClose(session: Session): void {
+    session.buzon?.log.debug({ event: 'smtp.connection.closed' }, 'closed');
+  }
+
+  return { onConnect, onSecure, onAuth, onMailFrom, onRcptTo, onData, onClose };
+}
+
+function domainMaxBytes(deps: SmtpDeps, address: string): number {
+  const d = deps.repo.resolveDomain(address.slice(address.lastIndexOf('@') + 1));
+  const kb = d ? (d.row.max_message_size_kb as number) : 0;
+  return kb > 0 ? kb * 1024 : Infinity;
+}
+
+function clean(s: string): string {
+  return s.replace(/[\r\n\t]/g, ' ').replace(/[()]/g, '').slice(0, 200);
+}
+
+/** RFC 5321 §4.4 trace header, with TLS (RFC 8314 style) and authentication comments. */
+export function receivedHeader(session: SMTPServerSession, b: BuzonSession, host: string, user: string | null, now: Date): string {
+  const helo = clean(session.hostNameAppearsAs || 'unknown');
+  const rdns = session.clientHostname && !session.clientHostname.startsWith('[') ? clean(session.clientHostname) : 'unknown';
+  const secure = Boolean(session.secure);
+  const proto = (session.openingCommand === 'HELO' ? 'SMTP' : 'ESMTP') + (secure ? 'S' : '') + (user ? 'A' : '');
+  const tls = secure && session.tlsOptions ? `\r\n\t(using ${clean(String(session.tlsOptions.version ?? 'TLS'))} with cipher ${clean(String(session.tlsOptions.name ?? ''))})` : '';
+  const auth = user ? `\r\n\t(authenticated as ${clean(user)})` : '';
+  const rcpts = b.rcpts.map((r) => r.address);
+  const forClause = rcpts.length === 1 ? `\r\n\tfor <${clean(rcpts[0]!)}>` : '';
+  return `Received: from ${helo} (${rdns} [${b.ip}])\r\n\tby ${host} (Buzon) with ${proto} id ${session.id}${tls}${auth}${forClause};\r\n\t${rfc5322Date(now)}\r\n`;
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+export function rfc5322Date(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const off = -d.getTimezoneOffset();
+  const sign = off >= 0 ? '+' : '-';
+  const abs = Math.abs(off);
+  return `${DAYS[d.getDay()]}, ${d.getDate()} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} ${sign}${p(Math.floor(abs / 60))}${p(abs % 60)}`;
+}

@@ -1,0 +1,136 @@
+// What smtp-server (pinned version, see package.json) does not do and our users need, applied at
+// the three places where a command line or a reply passes through the library:
+//
+// 1. Command lines (SMTPConnection#_onCommand): the course's telnet sessions type
+//    `mail from: pepe@winp`, `MAIL FROM: root` and `RCPT TO: antonio`, without angle brackets and
+//    sometimes without a domain. The library answers 501 to those. We rewrite such a line to
+//    `MAIL FROM:<pepe@winp>` before the library parses it, completing a bare name with the default
+//    domain (or the host name), like Postfix's $myorigin. Only command lines pass here: DATA
+//    content never does, so message bodies are untouched.
+// 2. Bare LF in DATA (SMTPStream#_write): a client that typed its commands ending in bare LF
+//    (netcat on Linux) also ends DATA with `\n.\n`, which the library does not see as the end. For
+//    such a client only (and when "Allow incorrectly formatted line endings" is on), bare LF in
+//    the data is read as CRLF. A client that sends CRLF commands, as every MTA does, never gets
+//    this, which keeps SMTP smuggling (`\n.\n` inside a relayed message) out.
+//    AUTH before STARTTLS from a range that requires TLS for authentication gets 538 5.7.11
+//    (RFC 3207/4954) instead of the library's "command not recognized".
+// 3. Replies (SMTPConnection#send): the library derives the enhanced status code from the reply
+//    code alone (550 → 5.1.1). A reply text that starts with its own enhanced code
+//    ("5.7.1 Relay access denied") is sent with that code instead.
+//
+// The hooks check that the library still has the methods they wrap and fail loudly at start-up
+// otherwise; test/protocol/smtp covers each behaviour.
+import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
+
+export interface LenientSession {
+  /** Completes a bare name ("root") into an address. */
+  qualify(name: string): string;
+  allowBareLf: boolean;
+  /** AUTH is refused with 538 until STARTTLS (the IP range requires TLS for authentication). */
+  authNeedsTls: boolean;
+}
+
+const ENHANCED_PREFIX = /^[245]\.\d{1,3}\.\d{1,3} /;
+// MAIL FROM / RCPT TO with an address not in <...>: the verb, the colon, optional spaces, the
+// address (no spaces or brackets), then optional ESMTP parameters.
+const ADDRESS_CMD = /^(MAIL FROM|RCPT TO)\s*:\s*([^\s<>]+)((?:\s+\S+)*)\s*$/i;
+// The same with brackets but spaces around the colon ("MAIL FROM : <a@b>", "mail from:  <a@b>").
+const SPACED_CMD = /^(MAIL FROM|RCPT TO)\s*:\s*(<[^<>]*>)(.*)$/i;
+
+let installed = false;
+
+type Conn = {
+  session: { buzon?: LenientSession };
+  _parser?: { bareLfClient?: boolean; allowBareLf?: boolean };
+  _server: { options: { hideENHANCEDSTATUSCODES?: boolean } };
+};
+
+export function rewriteCommandLine(line: string, qualify: (name: string) => string): string {
+  const m = ADDRESS_CMD.exec(line);
+  if (m) {
+    const addr = m[2]!;
+    const full = addr.includes('@') || /^postmaster$/i.test(addr) ? addr : qualify(addr);
+    return `${m[1]!.toUpperCase()}:<${full}>${m[3] ?? ''}`;
+  }
+  const s = SPACED_CMD.exec(line);
+  if (s) {
+    let inner = s[2]!.slice(1, -1);
+    if (inner && !inner.includes('@') && !/^postmaster$/i.test(inner)) inner = qualify(inner);
+    return `${s[1]!.toUpperCase()}:<${inner}>${s[3] ?? ''}`;
+  }
+  return line;
+}
+
+export function installLenientInput(): void {
+  if (installed) return;
+  // The same module instances that smtp-server itself imports (ESM build; a bundle keeps them one).
+  const connProto = (SMTPConnection as unknown as { prototype: Record<string, unknown> } | undefined)?.prototype;
+  const streamProto = (SMTPStream as unknown as { prototype: Record<string, unknown> } | undefined)?.prototype;
+  if (!connProto || typeof connProto._onCommand !== 'function' || typeof connProto.send !== 'function' || !streamProto || typeof streamProto._write !== 'function') {
+    throw new Error('smtp-server internals changed: src-main/smtp/lenient-input.ts must be updated for this version');
+  }
+
+  const onCommand = connProto._onCommand as (this: Conn, command: Buffer, cb: () => void) => void;
+  connProto._onCommand = function (this: Conn, command: Buffer, callback: () => void) {
+    const lenient = this.session?.buzon;
+    if (lenient && this._parser) this._parser.allowBareLf = lenient.allowBareLf;
+    if (lenient && command && command.length < 2048) {
+      const line = command.toString('binary');
+      if (lenient.authNeedsTls && /^auth(\s|$)/i.test(line)) {
+        // 538 before the library's "502 not implemented": AUTH exists, but only after STARTTLS.
+        (this as unknown as { send(code: number, text: string): void }).send(538, '5.7.11 Encryption required for requested authentication mechanism: issue STARTTLS first');
+        setImmediate(callback);
+        return;
+      }
+      if (/^(mail|rcpt)\s/i.test(line)) {
+        const rewritten = rewriteCommandLine(line, lenient.qualify);
+        if (rewritten !== line) command = Buffer.from(rewritten, 'binary');
+      }
+    }
+    return onCommand.call(this, command, callback);
+  };
+
+  const send = connProto.send as (this: Conn, code: number, data: unknown, context?: unknown) => void;
+  connProto.send = function (this: Conn, code: number, data: unknown, context?: unknown) {
+    if (typeof data === 'string' && ENHANCED_PREFIX.test(data)) {
+      if (this._server.options.hideENHANCEDSTATUSCODES) data = data.replace(ENHANCED_PREFIX, '');
+      return send.call(this, code, data, false);
+    }
+    return send.call(this, code, data, context);
+  };
+
+  type Stream = { _dataMode: boolean; bareLfClient?: boolean; allowBareLf?: boolean; _lastByte?: number };
+  const write = streamProto._write as (this: Stream, chunk: Buffer, enc: string, next: (err?: Error) => void) => void;
+  streamProto._write = function (this: Stream, chunk: Buffer, encoding: string, next: (err?: Error) => void) {
+    if (chunk && chunk.length) {
+      if (!this._dataMode) {
+        // Command lines: remember whether this client ends its lines with bare LF.
+        const nl = chunk.lastIndexOf(0x0a);
+        if (nl >= 0) this.bareLfClient = nl === 0 ? this._lastByte !== 0x0d : chunk[nl - 1] !== 0x0d;
+      } else if (this.bareLfClient && this.allowBareLf) {
+        chunk = lfToCrlf(chunk, this._lastByte);
+      }
+      this._lastByte = chunk[chunk.length - 1];
+    }
+    return write.call(this, chunk, encoding, next);
+  };
+  installed = true;
+}
+
+/** Bare LF → CRLF; `prev` is the last byte of the previous chunk (a CR there pairs with a leading LF). */
+export function lfToCrlf(chunk: Buffer, prev?: number): Buffer {
+  let count = 0;
+  for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) {
+    if ((i === 0 ? prev : chunk[i - 1]) !== 0x0d) count++;
+  }
+  if (count === 0) return chunk;
+  const out = Buffer.allocUnsafe(chunk.length + count);
+  let o = 0;
+  for (let i = 0; i < chunk.length; i++) {
+    const c = chunk[i]!;
+    if (c === 0x0a && (i === 0 ? prev : chunk[i - 1]) !== 0x0d) out[o++] = 0x0d;
+    out[o++] = c;
+  }
+  return out;
+}

@@ -1,0 +1,74 @@
+// One smtp-server instance per SMTP entry of the TCP/IP ports table. The options come from the
+// settings at the time the listener starts; settings read per session (relay, sizes, bare LF …)
+// apply to the next session without a restart.
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import type { TcpIpPort } from '../shared/model/entities';
+import { createHooks, type SmtpDeps } from './hooks';
+import { installLenientInput } from './lenient-input';
+
+export interface TlsMaterial {
+  readonly key: string;
+  readonly cert: string;
+}
+
+export interface Listener {
+  /** Resolves with the port actually bound. */
+  listen(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function createSmtpListener(entry: TcpIpPort, bindPort: number, deps: SmtpDeps, tls: TlsMaterial | undefined): Listener {
+  installLenientInput();
+  const s = deps.settings();
+  const hooks = createHooks(deps, entry);
+  const maxKb = s['smtp.maxMessageSizeKb'];
+  const options: SMTPServerOptions = {
+    name: deps.hostName(),
+    banner: s['smtp.welcomeMessage'] || 'Buzon',
+    secure: entry.security === 'tls',
+    ...(tls ? { key: tls.key, cert: tls.cert } : {}),
+    minVersion: s['tls.minVersion'],
+    hideSTARTTLS: entry.security === 'none' || entry.security === 'tls' || !tls,
+    disabledCommands: entry.security === 'none' ? ['STARTTLS'] : [],
+    authMethods: ['PLAIN', 'LOGIN'],
+    authOptional: true,
+    // Whether AUTH may run without TLS is decided per session from the IP range (hooks.ts).
+    allowInsecureAuth: true,
+    ...(maxKb > 0 ? { size: maxKb * 1024 } : {}),
+    disableReverseLookup: !s['smtp.reverseLookup'],
+    hideENHANCEDSTATUSCODES: false, // the library hides it unless asked
+    hideDSN: true,
+    hideREQUIRETLS: true,
+    ...(s['smtp.maxConnections'] > 0 ? { maxClients: s['smtp.maxConnections'] } : {}),
+    socketTimeout: 5 * 60_000, // RFC 5321 §4.5.3.2: at least 5 minutes between commands
+    closeTimeout: 10_000,
+    logger: false,
+    ...hooks,
+  } as SMTPServerOptions;
+
+  const server = new SMTPServer(options);
+  // Errors of single connections (resets, TLS handshake failures) must not end the listener.
+  server.on('error', (err: Error & { code?: string }) => {
+    deps.logger.child({ svc: 'smtp' }).debug({ event: 'smtp.connection.error', err: err.message, code: err.code }, 'connection error');
+  });
+
+  return {
+    listen: () =>
+      new Promise<number>((resolve, reject) => {
+        const net = server.server;
+        const onError = (err: Error) => {
+          net.removeListener('listening', onListening);
+          reject(err);
+        };
+        const onListening = () => {
+          net.removeListener('error', onError);
+          const addr = net.address();
+          resolve(typeof addr === 'object' && addr ? addr.port : bindPort);
+        };
+        net.once('error', onError);
+        net.once('listening', onListening);
+        net.listen(bindPort, entry.address || '0.0.0.0');
+      }),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

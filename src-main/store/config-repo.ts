@@ -1,0 +1,706 @@
+// Configuration repository: the only place that writes SQL for the settings tree (domains,
+// accounts, aliases, lists, ports, IP ranges, bans, certificates, settings). It returns DTOs from
+// src-main/shared and throws StoreError with closed codes; services map those to ApiError.
+import type { Db } from './db';
+import { StoreError } from './errors';
+import { DEFAULT_SETTINGS, SETTINGS_SCHEMA, isSettingKey, type SettingKey, type Settings } from '../shared/model/settings';
+import type {
+  Account,
+  AdminLevel,
+  Alias,
+  BannedIp,
+  DistributionList,
+  Domain,
+  IpRange,
+  ListMode,
+  PortSecurity,
+  Protocol,
+  TcpIpPort,
+} from '../shared/model/entities';
+
+type Row = Record<string, unknown>;
+const b = (v: unknown): boolean => v === 1 || v === true;
+const n = (v: boolean | undefined): number | undefined => (v === undefined ? undefined : v ? 1 : 0);
+
+export interface AccountSecret {
+  readonly id: number;
+  readonly address: string;
+  readonly passwordHash: string;
+  readonly enabled: boolean;
+  readonly domainEnabled: boolean;
+}
+
+function mapDomain(r: Row, aliases: string[], accountCount: number): Domain {
+  return {
+    id: r.id as number,
+    name: r.name as string,
+    enabled: b(r.enabled),
+    catchAll: r.catch_all as string,
+    plusAddressing: b(r.plus_addressing),
+    plusAddressingChar: r.plus_addressing_char as string,
+    maxMessageSizeKb: r.max_message_size_kb as number,
+    maxSizeMb: r.max_size_mb as number,
+    maxAccountSizeMb: r.max_account_size_mb as number,
+    maxAccounts: r.max_accounts as number,
+    maxAliases: r.max_aliases as number,
+    maxLists: r.max_lists as number,
+    aliases,
+    accountCount,
+  };
+}
+
+function mapAccount(r: Row): Account {
+  return {
+    id: r.id as number,
+    domainId: r.domain_id as number,
+    address: r.address as string,
+    enabled: b(r.enabled),
+    quotaMb: r.quota_mb as number,
+    sizeBytes: r.size_bytes as number,
+    adminLevel: r.admin_level as AdminLevel,
+    firstName: r.first_name as string,
+    lastName: r.last_name as string,
+    forwardEnabled: b(r.forward_enabled),
+    forwardTo: r.forward_to as string,
+    forwardKeepCopy: b(r.forward_keep_copy),
+    autoReplyEnabled: b(r.autoreply_enabled),
+    autoReplySubject: r.autoreply_subject as string,
+    autoReplyText: r.autoreply_text as string,
+    autoReplyExpires: (r.autoreply_expires as string | null) ?? null,
+    lastLogonAt: (r.last_logon_at as string | null) ?? null,
+  };
+}
+
+function mapAlias(r: Row): Alias {
+  return { id: r.id as number, domainId: r.domain_id as number, address: r.address as string, target: r.target as string, enabled: b(r.enabled) };
+}
+
+function mapPort(r: Row): TcpIpPort {
+  return {
+    id: r.id as number,
+    protocol: r.protocol as Protocol,
+    address: r.address as string,
+    port: r.port as number,
+    security: r.security as PortSecurity,
+    certificateId: (r.certificate_id as number | null) ?? null,
+    enabled: b(r.enabled),
+  };
+}
+
+function mapRange(r: Row): IpRange {
+  return {
+    id: r.id as number,
+    name: r.name as string,
+    priority: r.priority as number,
+    lower: r.lower_ip as string,
+    upper: r.upper_ip as string,
+    expiresAt: (r.expires_at as string | null) ?? null,
+    allowSmtp: b(r.allow_smtp),
+    allowPop3: b(r.allow_pop3),
+    allowImap: b(r.allow_imap),
+    allowLocalToLocal: b(r.allow_l2l),
+    allowLocalToExternal: b(r.allow_l2e),
+    allowExternalToLocal: b(r.allow_e2l),
+    allowExternalToExternal: b(r.allow_e2e),
+    authLocalToLocal: b(r.auth_l2l),
+    authLocalToExternal: b(r.auth_l2e),
+    authExternalToLocal: b(r.auth_e2l),
+    authExternalToExternal: b(r.auth_e2e),
+    antiSpam: b(r.antispam),
+    antiVirus: b(r.antivirus),
+    requireTlsForAuth: b(r.require_tls_for_auth),
+  };
+}
+
+const RANGE_COLUMNS: ReadonlyArray<readonly [keyof IpRange, string]> = [
+  ['name', 'name'],
+  ['priority', 'priority'],
+  ['lower', 'lower_ip'],
+  ['upper', 'upper_ip'],
+  ['expiresAt', 'expires_at'],
+  ['allowSmtp', 'allow_smtp'],
+  ['allowPop3', 'allow_pop3'],
+  ['allowImap', 'allow_imap'],
+  ['allowLocalToLocal', 'allow_l2l'],
+  ['allowLocalToExternal', 'allow_l2e'],
+  ['allowExternalToLocal', 'allow_e2l'],
+  ['allowExternalToExternal', 'allow_e2e'],
+  ['authLocalToLocal', 'auth_l2l'],
+  ['authLocalToExternal', 'auth_l2e'],
+  ['authExternalToLocal', 'auth_e2l'],
+  ['authExternalToExternal', 'auth_e2e'],
+  ['antiSpam', 'antispam'],
+  ['antiVirus', 'antivirus'],
+  ['requireTlsForAuth', 'require_tls_for_auth'],
+];
+
+const DOMAIN_COLUMNS: ReadonlyArray<readonly [string, string]> = [
+  ['name', 'name'],
+  ['enabled', 'enabled'],
+  ['catchAll', 'catch_all'],
+  ['plusAddressing', 'plus_addressing'],
+  ['plusAddressingChar', 'plus_addressing_char'],
+  ['maxMessageSizeKb', 'max_message_size_kb'],
+  ['maxSizeMb', 'max_size_mb'],
+  ['maxAccountSizeMb', 'max_account_size_mb'],
+  ['maxAccounts', 'max_accounts'],
+  ['maxAliases', 'max_aliases'],
+  ['maxLists', 'max_lists'],
+];
+
+const ACCOUNT_COLUMNS: ReadonlyArray<readonly [string, string]> = [
+  ['enabled', 'enabled'],
+  ['quotaMb', 'quota_mb'],
+  ['adminLevel', 'admin_level'],
+  ['firstName', 'first_name'],
+  ['lastName', 'last_name'],
+  ['forwardEnabled', 'forward_enabled'],
+  ['forwardTo', 'forward_to'],
+  ['forwardKeepCopy', 'forward_keep_copy'],
+  ['autoReplyEnabled', 'autoreply_enabled'],
+  ['autoReplySubject', 'autoreply_subject'],
+  ['autoReplyText', 'autoreply_text'],
+  ['autoReplyExpires', 'autoreply_expires'],
+];
+
+/** Builds `SET a = ?, b = ?` from the keys of `input` that have a column. Booleans become 0/1. */
+function setClause(input: Record<string, unknown>, columns: ReadonlyArray<readonly [string, string]>): [string, unknown[]] {
+  const parts: string[] = [];
+  const values: unknown[] = [];
+  for (const [key, col] of columns) {
+    const v = input[key];
+    if (v === undefined) continue;
+    parts.push(`${col} = ?`);
+    values.push(typeof v === 'boolean' ? n(v) : v);
+  }
+  return [parts.join(', '), values];
+}
+
+function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  return e instanceof Error && /UNIQUE constraint failed/.test(e.message);
+}
+
+export class ConfigRepo {
+  constructor(private readonly db: Db) {}
+
+  /** Runs `fn` in one transaction (nested calls become savepoints). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  // ---- settings -------------------------------------------------------------------------------
+  getSettings(): Settings {
+    const out: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+    for (const r of this.db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[]) {
+      if (!isSettingKey(r.key)) continue;
+      try {
+        out[r.key] = JSON.parse(r.value);
+      } catch {
+        /* a corrupt row falls back to the default */
+      }
+    }
+    return out as Settings;
+  }
+
+  /** Stores the given settings (already validated); a value equal to the default removes the row. */
+  setSettings(values: Partial<Settings>): void {
+    const del = this.db.prepare('DELETE FROM settings WHERE key = ?');
+    const put = this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+    this.db.transaction(() => {
+      for (const [key, value] of Object.entries(values) as [SettingKey, unknown][]) {
+        const parsed = SETTINGS_SCHEMA.shape[key].parse(value);
+        if (JSON.stringify(parsed) === JSON.stringify(DEFAULT_SETTINGS[key])) del.run(key);
+        else put.run(key, JSON.stringify(parsed));
+      }
+    })();
+  }
+
+  /** Keys whose value differs from the default (what `config export` shows). */
+  changedSettingKeys(): SettingKey[] {
+    return (this.db.prepare('SELECT key FROM settings ORDER BY key').all() as { key: string }[]).map((r) => r.key).filter(isSettingKey);
+  }
+
+  // ---- domains --------------------------------------------------------------------------------
+  listDomains(): Domain[] {
+    const rows = this.db.prepare('SELECT * FROM domains ORDER BY name').all() as Row[];
+    const aliases = this.db.prepare('SELECT domain_id, name FROM domain_aliases ORDER BY name').all() as { domain_id: number; name: string }[];
+    const counts = this.db.prepare('SELECT domain_id, count(*) c FROM accounts GROUP BY domain_id').all() as { domain_id: number; c: number }[];
+    return rows.map((r) =>
+      mapDomain(
+        r,
+        aliases.filter((a) => a.domain_id === r.id).map((a) => a.name),
+        counts.find((c) => c.domain_id === r.id)?.c ?? 0,
+      ),
+    );
+  }
+
+  getDomain(id: number): Domain {
+    const r = this.db.prepare('SELECT * FROM domains WHERE id = ?').get(id) as Row | undefined;
+    if (!r) throw new StoreError('NOTFOUND', `domain ${id} not found`, 'id');
+    const aliases = (this.db.prepare('SELECT name FROM domain_aliases WHERE domain_id = ? ORDER BY name').all(id) as { name: string }[]).map((a) => a.name);
+    const c = (this.db.prepare('SELECT count(*) c FROM accounts WHERE domain_id = ?').get(id) as { c: number }).c;
+    return mapDomain(r, aliases, c);
+  }
+
+  findDomainByName(name: string): Domain | undefined {
+    const r = this.db.prepare('SELECT id FROM domains WHERE name = ?').get(name) as { id: number } | undefined;
+    return r ? this.getDomain(r.id) : undefined;
+  }
+
+  addDomain(input: Record<string, unknown> & { name: string; aliases?: string[] }): Domain {
+    return this.db.transaction(() => {
+      this.assertNameFree(input.name, 'name');
+      const [cols, values] = setClause(input, DOMAIN_COLUMNS);
+      const names = cols.split(', ').map((c) => c.replace(' = ?', ''));
+      const info = this.db.prepare(`INSERT INTO domains (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`).run(...values);
+      const id = Number(info.lastInsertRowid);
+      this.replaceDomainAliases(id, input.aliases ?? []);
+      return this.getDomain(id);
+    })();
+  }
+
+  updateDomain(id: number, input: Record<string, unknown> & { aliases?: string[] }): Domain {
+    return this.db.transaction(() => {
+      const before = this.getDomain(id);
+      if (typeof input.name === 'string' && input.name.toLowerCase() !== before.name) {
+        throw new StoreError('PARAMS', 'a domain cannot be renamed: add the new name as a domain alias, or create a new domain', 'name');
+      }
+      const [set, values] = setClause({ ...input, name: undefined }, DOMAIN_COLUMNS);
+      if (set) this.db.prepare(`UPDATE domains SET ${set} WHERE id = ?`).run(...values, id);
+      if (input.aliases) this.replaceDomainAliases(id, input.aliases);
+      return this.getDomain(id);
+    })();
+  }
+
+  removeDomain(id: number): void {
+    this.getDomain(id);
+    this.db.prepare('DELETE FROM domains WHERE id = ?').run(id);
+  }
+
+  private replaceDomainAliases(domainId: number, aliases: string[]): void {
+    this.db.prepare('DELETE FROM domain_aliases WHERE domain_id = ?').run(domainId);
+    const ins = this.db.prepare('INSERT INTO domain_aliases (domain_id, name) VALUES (?, ?)');
+    aliases.forEach((a, i) => {
+      this.assertNameFree(a, `aliases.${i}`);
+      ins.run(domainId, a);
+    });
+  }
+
+  /** A domain name is used once: as a domain or as one domain alias. */
+  private assertNameFree(name: string, field: string): void {
+    const d = this.db.prepare('SELECT 1 FROM domains WHERE name = ? UNION ALL SELECT 1 FROM domain_aliases WHERE name = ?').get(name, name);
+    if (d) throw new StoreError('EXISTS', `the domain ${name} already exists`, field);
+  }
+
+  /** Canonical domain for a name (a domain or one of its aliases), or undefined if not hosted here. */
+  resolveDomain(name: string): { id: number; name: string; enabled: boolean; row: Row } | undefined {
+    const r =
+      (this.db.prepare('SELECT * FROM domains WHERE name = ?').get(name) as Row | undefined) ??
+      (this.db.prepare('SELECT d.* FROM domain_aliases a JOIN domains d ON d.id = a.domain_id WHERE a.name = ?').get(name) as Row | undefined);
+    return r ? { id: r.id as number, name: r.name as string, enabled: b(r.enabled), row: r } : undefined;
+  }
+
+  // ---- accounts -------------------------------------------------------------------------------
+  listAccounts(domain?: string): Account[] {
+    const rows = domain
+      ? (this.db.prepare('SELECT a.* FROM accounts a JOIN domains d ON d.id = a.domain_id WHERE d.name = ? ORDER BY a.address').all(domain) as Row[])
+      : (this.db.prepare('SELECT * FROM accounts ORDER BY address').all() as Row[]);
+    return rows.map(mapAccount);
+  }
+
+  getAccount(id: number): Account {
+    const r = this.db.prepare('SELECT * FROM accounts WHERE id = ?').get(id) as Row | undefined;
+    if (!r) throw new StoreError('NOTFOUND', `account ${id} not found`, 'id');
+    return mapAccount(r);
+  }
+
+  findAccount(address: string): Account | undefined {
+    const r = this.db.prepare('SELECT * FROM accounts WHERE address = ?').get(address) as Row | undefined;
+    return r ? mapAccount(r) : undefined;
+  }
+
+  accountSecret(address: string): AccountSecret | undefined {
+    const r = this.db
+      .prepare('SELECT a.id, a.address, a.password_hash, a.enabled, d.enabled AS d_enabled FROM accounts a JOIN domains d ON d.id = a.domain_id WHERE a.address = ?')
+      .get(address) as Row | undefined;
+    return r
+      ? { id: r.id as number, address: r.address as string, passwordHash: r.password_hash as string, enabled: b(r.enabled), domainEnabled: b(r.d_enabled) }
+      : undefined;
+  }
+
+  addAccount(input: Record<string, unknown> & { address: string }, passwordHash: string): Account {
+    return this.db.transaction(() => {
+      const domain = this.requireHostedDomain(input.address);
+      this.assertAddressFree(input.address);
+      const max = domain.row.max_accounts as number;
+      if (max > 0) {
+        const c = (this.db.prepare('SELECT count(*) c FROM accounts WHERE domain_id = ?').get(domain.id) as { c: number }).c;
+        if (c >= max) throw new StoreError('LIMIT', `the domain ${domain.name} allows at most ${max} accounts`, 'address');
+      }
+      const [cols, values] = setClause(input, ACCOUNT_COLUMNS);
+      const names = cols ? cols.split(', ').map((c) => c.replace(' = ?', '')) : [];
+      const info = this.db
+        .prepare(`INSERT INTO accounts (domain_id, address, password_hash${names.map((c) => ', ' + c).join('')}) VALUES (?, ?, ?${names.map(() => ', ?').join('')})`)
+        .run(domain.id, input.address, passwordHash, ...values);
+      return this.getAccount(Number(info.lastInsertRowid));
+    })();
+  }
+
+  updateAccount(id: number, input: Record<string, unknown>): Account {
+    this.getAccount(id);
+    const [set, values] = setClause(input, ACCOUNT_COLUMNS);
+    if (set) this.db.prepare(`UPDATE accounts SET ${set} WHERE id = ?`).run(...values, id);
+    return this.getAccount(id);
+  }
+
+  setPasswordHash(id: number, hash: string): void {
+    this.getAccount(id);
+    this.db.prepare('UPDATE accounts SET password_hash = ? WHERE id = ?').run(hash, id);
+  }
+
+  touchLogon(id: number, at: string): void {
+    this.db.prepare('UPDATE accounts SET last_logon_at = ? WHERE id = ?').run(at, id);
+  }
+
+  removeAccount(id: number): void {
+    this.getAccount(id);
+    this.db.prepare('DELETE FROM accounts WHERE id = ?').run(id);
+  }
+
+  private requireHostedDomain(address: string): { id: number; name: string; row: Row } {
+    const name = domainOf(address);
+    const r = this.db.prepare('SELECT * FROM domains WHERE name = ?').get(name) as Row | undefined;
+    if (!r) {
+      const alias = this.db.prepare('SELECT d.name FROM domain_aliases a JOIN domains d ON d.id = a.domain_id WHERE a.name = ?').get(name) as
+        | { name: string }
+        | undefined;
+      throw new StoreError(
+        'PARAMS',
+        alias ? `${name} is an alias of ${alias.name}: use @${alias.name}` : `the domain ${name} does not exist here: add it first`,
+        'address',
+      );
+    }
+    return { id: r.id as number, name: r.name as string, row: r };
+  }
+
+  /** An address names one thing: an account, an alias or a distribution list. */
+  private assertAddressFree(address: string): void {
+    const r = this.db
+      .prepare(
+        `SELECT 'an account' what FROM accounts WHERE address = ? UNION ALL SELECT 'an alias' FROM aliases WHERE address = ?
+         UNION ALL SELECT 'a distribution list' FROM distribution_lists WHERE address = ?`,
+      )
+      .get(address, address, address) as { what: string } | undefined;
+    if (r) throw new StoreError('EXISTS', `${address} already exists (${r.what})`, 'address');
+  }
+
+  // ---- aliases --------------------------------------------------------------------------------
+  listAliases(domain?: string): Alias[] {
+    const rows = domain
+      ? (this.db.prepare('SELECT a.* FROM aliases a JOIN domains d ON d.id = a.domain_id WHERE d.name = ? ORDER BY a.address').all(domain) as Row[])
+      : (this.db.prepare('SELECT * FROM aliases ORDER BY address').all() as Row[]);
+    return rows.map(mapAlias);
+  }
+
+  getAlias(id: number): Alias {
+    const r = this.db.prepare('SELECT * FROM aliases WHERE id = ?').get(id) as Row | undefined;
+    if (!r) throw new StoreError('NOTFOUND', `alias ${id} not found`, 'id');
+    return mapAlias(r);
+  }
+
+  findAlias(address: string): Alias | undefined {
+    const r = this.db.prepare('SELECT * FROM aliases WHERE address = ?').get(address) as Row | undefined;
+    return r ? mapAlias(r) : undefined;
+  }
+
+  addAlias(input: { address: string; target: string; enabled: boolean }): Alias {
+    return this.db.transaction(() => {
+      const domain = this.requireHostedDomain(input.address);
+      this.assertAddressFree(input.address);
+      const max = domain.row.max_aliases as number;
+      if (max > 0) {
+        const c = (this.db.prepare('SELECT count(*) c FROM aliases WHERE domain_id = ?').get(domain.id) as { c: number }).c;
+        if (c >= max) throw new StoreError('LIMIT', `the domain ${domain.name} allows at most ${max} aliases`, 'address');
+      }
+      const info = this.db.prepare('INSERT INTO aliases (domain_id, address, target, enabled) VALUES (?, ?, ?, ?)').run(domain.id, input.address, input.target, n(input.enabled));
+      return this.getAlias(Number(info.lastInsertRowid));
+    })();
+  }
+
+  updateAlias(id: number, input: { target?: string; enabled?: boolean; address?: string }): Alias {
+    const before = this.getAlias(id);
+    if (input.address !== undefined && input.address !== before.address) {
+      throw new StoreError('PARAMS', 'an alias address cannot be changed: remove it and add a new one', 'address');
+    }
+    const [set, values] = setClause(input, [
+      ['target', 'target'],
+      ['enabled', 'enabled'],
+    ]);
+    if (set) this.db.prepare(`UPDATE aliases SET ${set} WHERE id = ?`).run(...values, id);
+    return this.getAlias(id);
+  }
+
+  removeAlias(id: number): void {
+    this.getAlias(id);
+    this.db.prepare('DELETE FROM aliases WHERE id = ?').run(id);
+  }
+
+  // ---- distribution lists ---------------------------------------------------------------------
+  private mapList(r: Row): DistributionList {
+    const members = (this.db.prepare('SELECT address FROM distribution_list_members WHERE list_id = ? ORDER BY id').all(r.id) as { address: string }[]).map(
+      (m) => m.address,
+    );
+    return {
+      id: r.id as number,
+      domainId: r.domain_id as number,
+      address: r.address as string,
+      enabled: b(r.enabled),
+      mode: r.mode as ListMode,
+      announcer: r.announcer as string,
+      requireAuth: b(r.require_auth),
+      members,
+    };
+  }
+
+  listLists(domain?: string): DistributionList[] {
+    const rows = domain
+      ? (this.db.prepare('SELECT l.* FROM distribution_lists l JOIN domains d ON d.id = l.domain_id WHERE d.name = ? ORDER BY l.address').all(domain) as Row[])
+      : (this.db.prepare('SELECT * FROM distribution_lists ORDER BY address').all() as Row[]);
+    return rows.map((r) => this.mapList(r));
+  }
+
+  getList(id: number): DistributionList {
+    const r = this.db.prepare('SELECT * FROM distribution_lists WHERE id = ?').get(id) as Row | undefined;
+    if (!r) throw new StoreError('NOTFOUND', `distribution list ${id} not found`, 'id');
+    return this.mapList(r);
+  }
+
+  findList(address: string): DistributionList | undefined {
+    const r = this.db.prepare('SELECT * FROM distribution_lists WHERE address = ?').get(address) as Row | undefined;
+    return r ? this.mapList(r) : undefined;
+  }
+
+  addList(input: { address: string; enabled: boolean; mode: ListMode; announcer: string; requireAuth: boolean; members: string[] }): DistributionList {
+    return this.db.transaction(() => {
+      const domain = this.requireHostedDomain(input.address);
+      this.assertAddressFree(input.address);
+      const max = domain.row.max_lists as number;
+      if (max > 0) {
+        const c = (this.db.prepare('SELECT count(*) c FROM distribution_lists WHERE domain_id = ?').get(domain.id) as { c: number }).c;
+        if (c >= max) throw new StoreError('LIMIT', `the domain ${domain.name} allows at most ${max} distribution lists`, 'address');
+      }
+      if (input.mode === 'announcements' && !input.announcer) throw new StoreError('PARAMS', 'an announcements list needs the address allowed to send', 'announcer');
+      const info = this.db
+        .prepare('INSERT INTO distribution_lists (domain_id, address, enabled, mode, announcer, require_auth) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(domain.id, input.address, n(input.enabled), input.mode, input.announcer, n(input.requireAuth));
+      const id = Number(info.lastInsertRowid);
+      const ins = this.db.prepare('INSERT OR IGNORE INTO distribution_list_members (list_id, address) VALUES (?, ?)');
+      for (const m of input.members) ins.run(id, m);
+      return this.getList(id);
+    })();
+  }
+
+  updateList(id: number, input: Record<string, unknown>): DistributionList {
+    const before = this.getList(id);
+    if (typeof input.address === 'string' && input.address !== before.address) {
+      throw new StoreError('PARAMS', 'a list address cannot be changed: remove it and add a new one', 'address');
+    }
+    const [set, values] = setClause(input, [
+      ['enabled', 'enabled'],
+      ['mode', 'mode'],
+      ['announcer', 'announcer'],
+      ['requireAuth', 'require_auth'],
+    ]);
+    if (set) this.db.prepare(`UPDATE distribution_lists SET ${set} WHERE id = ?`).run(...values, id);
+    return this.getList(id);
+  }
+
+  removeList(id: number): void {
+    this.getList(id);
+    this.db.prepare('DELETE FROM distribution_lists WHERE id = ?').run(id);
+  }
+
+  addListMember(listId: number, address: string): DistributionList {
+    this.getList(listId);
+    try {
+      this.db.prepare('INSERT INTO distribution_list_members (list_id, address) VALUES (?, ?)').run(listId, address);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new StoreError('EXISTS', `${address} is already a member`, 'address');
+      throw e;
+    }
+    return this.getList(listId);
+  }
+
+  removeListMember(listId: number, address: string): DistributionList {
+    this.getList(listId);
+    const info = this.db.prepare('DELETE FROM distribution_list_members WHERE list_id = ? AND address = ?').run(listId, address);
+    if (info.changes === 0) throw new StoreError('NOTFOUND', `${address} is not a member`, 'address');
+    return this.getList(listId);
+  }
+
+  // ---- TCP/IP ports ---------------------------------------------------------------------------
+  listPorts(): TcpIpPort[] {
+    return (this.db.prepare('SELECT * FROM tcpip_ports ORDER BY protocol, port, id').all() as Row[]).map(mapPort);
+  }
+
+  getPort(id: number): TcpIpPort {
+    const r = this.db.prepare('SELECT * FROM tcpip_ports WHERE id = ?').get(id) as Row | undefined;
+    if (!r) throw new StoreError('NOTFOUND', `port ${id} not found`, 'id');
+    return mapPort(r);
+  }
+
+  addPort(p: Omit<TcpIpPort, 'id'>): TcpIpPort {
+    this.assertPortFree(p, undefined);
+    const info = this.db
+      .prepare('INSERT INTO tcpip_ports (protocol, address, port, security, certificate_id, enabled) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(p.protocol, p.address, p.port, p.security, p.certificateId, n(p.enabled));
+    return this.getPort(Number(info.lastInsertRowid));
+  }
+
+  updatePort(id: number, input: Partial<Omit<TcpIpPort, 'id'>>): TcpIpPort {
+    const merged = { ...this.getPort(id), ...input };
+    this.assertPortFree(merged, id);
+    const [set, values] = setClause(input, [
+      ['protocol', 'protocol'],
+      ['address', 'address'],
+      ['port', 'port'],
+      ['security', 'security'],
+      ['certificateId', 'certificate_id'],
+      ['enabled', 'enabled'],
+    ]);
+    if (set) this.db.prepare(`UPDATE tcpip_ports SET ${set} WHERE id = ?`).run(...values, id);
+    return this.getPort(id);
+  }
+
+  removePort(id: number): void {
+    this.getPort(id);
+    this.db.prepare('DELETE FROM tcpip_ports WHERE id = ?').run(id);
+  }
+
+  replacePorts(ports: Omit<TcpIpPort, 'id'>[]): TcpIpPort[] {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM tcpip_ports').run();
+      for (const p of ports) this.addPort(p);
+    })();
+    return this.listPorts();
+  }
+
+  /** Two enabled entries cannot claim the same address and (non-zero) port. */
+  private assertPortFree(p: Omit<TcpIpPort, 'id'>, self: number | undefined): void {
+    if (p.port === 0 || !p.enabled) return;
+    const clash = this.listPorts().find(
+      (o) => o.id !== self && o.enabled && o.port === p.port && (o.address === p.address || o.address === '0.0.0.0' || p.address === '0.0.0.0'),
+    );
+    if (clash) throw new StoreError('EXISTS', `port ${p.port} is already used by the ${clash.protocol.toUpperCase()} entry ${clash.id}`, 'port');
+  }
+
+  // ---- IP ranges ------------------------------------------------------------------------------
+  listIpRanges(): IpRange[] {
+    return (this.db.prepare('SELECT * FROM ip_ranges ORDER BY priority DESC, id').all() as Row[]).map(mapRange);
+  }
+
+  getIpRange(id: number): IpRange {
+    const r = this.db.prepare('SELECT * FROM ip_ranges WHERE id = ?').get(id) as Row | undefined;
+    if (!r) throw new StoreError('NOTFOUND', `IP range ${id} not found`, 'id');
+    return mapRange(r);
+  }
+
+  addIpRange(input: Omit<IpRange, 'id'>): IpRange {
+    const cols = RANGE_COLUMNS.map(([, c]) => c);
+    const values = RANGE_COLUMNS.map(([k]) => {
+      const v = (input as Partial<IpRange>)[k];
+      return typeof v === 'boolean' ? n(v) : v;
+    });
+    const info = this.db.prepare(`INSERT INTO ip_ranges (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...values);
+    return this.getIpRange(Number(info.lastInsertRowid));
+  }
+
+  updateIpRange(id: number, input: Partial<Omit<IpRange, 'id'>>): IpRange {
+    this.getIpRange(id);
+    const [set, values] = setClause(input as Record<string, unknown>, RANGE_COLUMNS as ReadonlyArray<readonly [string, string]>);
+    if (set) this.db.prepare(`UPDATE ip_ranges SET ${set} WHERE id = ?`).run(...values, id);
+    return this.getIpRange(id);
+  }
+
+  removeIpRange(id: number): void {
+    this.getIpRange(id);
+    this.db.prepare('DELETE FROM ip_ranges WHERE id = ?').run(id);
+  }
+
+  replaceIpRanges(ranges: Omit<IpRange, 'id'>[]): IpRange[] {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM ip_ranges').run();
+      for (const r of ranges) this.addIpRange(r);
+    })();
+    return this.listIpRanges();
+  }
+
+  // ---- bans -----------------------------------------------------------------------------------
+  listBans(now: string): BannedIp[] {
+    return (this.db.prepare('SELECT * FROM banned_ips WHERE expires_at > ? ORDER BY created_at').all(now) as Row[]).map((r) => ({
+      id: r.id as number,
+      ip: r.ip as string,
+      reason: r.reason as string,
+      createdAt: r.created_at as string,
+      expiresAt: r.expires_at as string,
+    }));
+  }
+
+  isBanned(ip: string, now: string): boolean {
+    return this.db.prepare('SELECT 1 FROM banned_ips WHERE ip = ? AND expires_at > ?').get(ip, now) !== undefined;
+  }
+
+  ban(ip: string, reason: string, createdAt: string, expiresAt: string): BannedIp {
+    this.db
+      .prepare(
+        'INSERT INTO banned_ips (ip, reason, created_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(ip) DO UPDATE SET reason = excluded.reason, created_at = excluded.created_at, expires_at = excluded.expires_at',
+      )
+      .run(ip, reason, createdAt, expiresAt);
+    const r = this.db.prepare('SELECT * FROM banned_ips WHERE ip = ?').get(ip) as Row;
+    return { id: r.id as number, ip, reason, createdAt, expiresAt };
+  }
+
+  unban(id: number): void {
+    const info = this.db.prepare('DELETE FROM banned_ips WHERE id = ?').run(id);
+    if (info.changes === 0) throw new StoreError('NOTFOUND', `ban ${id} not found`, 'id');
+  }
+
+  purgeExpiredBans(now: string): number {
+    return this.db.prepare('DELETE FROM banned_ips WHERE expires_at <= ?').run(now).changes;
+  }
+
+  // ---- certificates ---------------------------------------------------------------------------
+  listCertificateRows(): { id: number; name: string; certPem: string; keyPem: string }[] {
+    return (this.db.prepare('SELECT id, name, cert_pem, key_pem FROM certificates ORDER BY name').all() as Row[]).map((r) => ({
+      id: r.id as number,
+      name: r.name as string,
+      certPem: r.cert_pem as string,
+      keyPem: r.key_pem as string,
+    }));
+  }
+
+  addCertificate(name: string, certPem: string, keyPem: string): number {
+    try {
+      return Number(this.db.prepare('INSERT INTO certificates (name, cert_pem, key_pem) VALUES (?, ?, ?)').run(name, certPem, keyPem).lastInsertRowid);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new StoreError('EXISTS', `a certificate named ${name} already exists`, 'name');
+      throw e;
+    }
+  }
+
+  removeCertificate(id: number): void {
+    const inUse = this.db.prepare('SELECT port FROM tcpip_ports WHERE certificate_id = ?').all(id) as { port: number }[];
+    if (inUse.length) throw new StoreError('INUSE', `the certificate is used by port ${inUse.map((p) => p.port).join(', ')}`, 'id');
+    const info = this.db.prepare('DELETE FROM certificates WHERE id = ?').run(id);
+    if (info.changes === 0) throw new StoreError('NOTFOUND', `certificate ${id} not found`, 'id');
+  }
+
+  /** PRAGMA data_version: changes whenever another connection (the CLI) commits. */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+}

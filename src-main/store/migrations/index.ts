@@ -1,0 +1,12 @@
+// Numbered, forward-only migrations. MIGRATIONS[n] takes the schema from version n to n+1;
+// each runs in one transaction and has its own test under test/unit/store/migrations/.
+import type Database from 'better-sqlite3';
+import m0001 from './0001-initial';
+import m0002 from './0002-seed-defaults';
+
+export interface Migration {
+  readonly name: string;
+  up(db: Database.Database): void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002];
