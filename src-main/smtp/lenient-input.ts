@@ -34,7 +34,7 @@ export interface LenientSession {
 const ENHANCED_PREFIX = /^[245]\.\d{1,3}\.\d{1,3} /;
 // MAIL FROM / RCPT TO with an address not in <...>: the verb, the colon, optional spaces, the
 // address (no spaces or brackets), then optional ESMTP parameters.
-const ADDRESS_CMD = /^(MAIL FROM|RCPT TO)\s*:\s*([^\s<>]+)((?:\s+\S+)*)\s*$/i;
+const ADDRESS_CMD = /^(MAIL FROM|RCPT TO)\s*:\s*([^\s<>]+)((?:\s+[^\s<>]+)*)\s*$/i;
 // The same with brackets but spaces around the colon ("MAIL FROM : <a@b>", "mail from:  <a@b>").
 const SPACED_CMD = /^(MAIL FROM|RCPT TO)\s*:\s*(<[^<>]*>)(.*)$/i;
 

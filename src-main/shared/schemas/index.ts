@@ -7,6 +7,9 @@ const DOMAIN_RE = /^(?=.{1,253}$)([A-Za-z0-9\u00a1-\uffff]([A-Za-z0-9\u00a1-\uff
 // Dot-atom local part (RFC 5322 §3.4.1) plus UTF-8 (RFC 6531); no quoted strings.
 const LOCAL_RE = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uffff-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uffff-]+)*$/;
 
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+// Loose IPv6 shape check (hex groups, at most one '::'); the server re-checks with ipaddr.js.
+const IPV6 = (s: string): boolean => /^[0-9a-fA-F:.]+$/.test(s) && s.includes(':') && s.split('::').length <= 2 && s.split(':').length <= 8;
 export const domainName = z
   .string()
   .trim()
@@ -118,7 +121,7 @@ export const portSecurity = z.enum(['none', 'starttls-optional', 'starttls-requi
 const bindAddress = z
   .string()
   .trim()
-  .refine((s) => s === '' || /^(\d{1,3})(\.\d{1,3}){3}$/.test(s) || /^[0-9a-fA-F:]+$/.test(s), 'not an IP address')
+  .refine((s) => s === '' || IPV4.test(s) || IPV6(s), 'not an IP address')
   .default('0.0.0.0');
 export const portInput = z.object({
   protocol,
@@ -134,7 +137,7 @@ export const portUpdate = updateOf(portInput).extend({ id });
 const ipString = z
   .string()
   .trim()
-  .refine((s) => /^(\d{1,3})(\.\d{1,3}){3}$/.test(s) || (/^[0-9a-fA-F:.]+$/.test(s) && s.includes(':')), 'not an IP address');
+  .refine((s) => IPV4.test(s) || IPV6(s), 'not an IP address');
 export const ipRangeInput = z.object({
   name: z.string().trim().min(1, 'required').max(100),
   priority: z.number().int().min(0).max(1000).default(20),
