@@ -21,6 +21,7 @@ import type {
   TcpIpPort,
 } from '../model/entities';
 import type { Settings } from '../model/settings';
+import type { CHANNELS } from './channels';
 
 const none = z.object({}).strict().optional();
 
@@ -179,3 +180,12 @@ export const channelOf = (ns: string, method: string): string => `${ns}.${method
 type MissingOutputs = { [N in Namespace]: Exclude<keyof Schemas[N], keyof ApiOutputs[N]> }[Namespace];
 type MissingSchemas = { [N in Namespace]: Exclude<keyof ApiOutputs[N], keyof Schemas[N]> }[Namespace];
 export const API_COMPLETE: [MissingOutputs | MissingSchemas] extends [never] ? true : never = true;
+
+// CHANNELS (shared/ipc/channels.ts) must list exactly the methods of API_SCHEMAS.
+type ChannelTable = typeof CHANNELS;
+type ChannelMismatch =
+  | { [N in Namespace]: Exclude<keyof Schemas[N], ChannelTable[N][number]> }[Namespace]
+  | { [N in Namespace]: Exclude<ChannelTable[N][number], keyof Schemas[N]> }[Namespace]
+  | Exclude<keyof ChannelTable, Namespace>
+  | Exclude<Namespace, keyof ChannelTable>;
+export const CHANNELS_COMPLETE: [ChannelMismatch] extends [never] ? true : never = true;

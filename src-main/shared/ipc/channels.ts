@@ -1,0 +1,20 @@
+// The contract's method names as plain data (no zod), for the preload bridge, which is bundled
+// into a sandboxed renderer and must stay small. contract.ts checks at compile time that this
+// table and API_SCHEMAS list the same methods.
+export const CHANNELS = {
+  server: ['status', 'start', 'stop'],
+  settings: ['get', 'set', 'update', 'reset'],
+  domains: ['list', 'get', 'add', 'update', 'remove'],
+  accounts: ['list', 'get', 'add', 'update', 'setPassword', 'remove'],
+  aliases: ['list', 'add', 'update', 'remove'],
+  lists: ['list', 'get', 'add', 'update', 'remove', 'addMember', 'removeMember'],
+  ports: ['list', 'add', 'update', 'remove', 'resetDefaults'],
+  ipRanges: ['list', 'add', 'update', 'remove', 'resetDefaults'],
+  autoban: ['list', 'ban', 'unban'],
+  certificates: ['list', 'generateSelfSigned', 'remove'],
+  queue: ['list', 'remove', 'clear'],
+  logs: ['recent'],
+  config: ['export', 'apply'],
+} as const;
+
+export const EVENT_CHANNELS = ['server.statusChanged', 'log.entry', 'config.changed', 'queue.changed'] as const;
