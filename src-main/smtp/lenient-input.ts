@@ -17,6 +17,12 @@
 // 3. Replies (SMTPConnection#send): the library derives the enhanced status code from the reply
 //    code alone (550 → 5.1.1). A reply text that starts with its own enhanced code
 //    ("5.7.1 Relay access denied") is sent with that code instead.
+// 4. End of a message (SMTPStream#continue): the library runs the commands that followed a
+//    message's final dot from inside continue() and clears its continuation only afterwards. When
+//    those commands hold a whole second message (a client that writes several transactions at
+//    once, e.g. `nc host 25 < mails.txt`), the continuation that the second message's end set up
+//    was wiped, and whatever followed it (QUIT, a third message) was never read: the session hung
+//    until the idle time-out. We clear the continuation before running it.
 //
 // The hooks check that the library still has the methods they wrap and fail loudly at start-up
 // otherwise; test/protocol/smtp covers each behaviour.
@@ -67,7 +73,14 @@ export function installLenientInput(): void {
   // The same module instances that smtp-server itself imports (ESM build; a bundle keeps them one).
   const connProto = (SMTPConnection as unknown as { prototype: Record<string, unknown> } | undefined)?.prototype;
   const streamProto = (SMTPStream as unknown as { prototype: Record<string, unknown> } | undefined)?.prototype;
-  if (!connProto || typeof connProto._onCommand !== 'function' || typeof connProto.send !== 'function' || !streamProto || typeof streamProto._write !== 'function') {
+  if (
+    !connProto ||
+    typeof connProto._onCommand !== 'function' ||
+    typeof connProto.send !== 'function' ||
+    !streamProto ||
+    typeof streamProto._write !== 'function' ||
+    typeof streamProto.continue !== 'function'
+  ) {
     throw new Error('smtp-server internals changed: src-main/smtp/lenient-input.ts must be updated for this version');
   }
 
@@ -114,6 +127,19 @@ export function installLenientInput(): void {
       this._lastByte = chunk[chunk.length - 1];
     }
     return write.call(this, chunk, encoding, next);
+  };
+
+  type Continuable = { _continueCallback: false | true | (() => void) };
+  streamProto.continue = function (this: Continuable) {
+    const resume = this._continueCallback;
+    if (typeof resume === 'function') {
+      // Cleared first: resume() may end the next message, which sets a new continuation.
+      this._continueCallback = false;
+      resume();
+    } else {
+      // The message has not been read to its end yet: resume as soon as it has.
+      this._continueCallback = true;
+    }
   };
   installed = true;
 }
