@@ -137,7 +137,17 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
     },
   });
   const auth = new AuthService(repo, autoban, clock, () => settings()['server.defaultDomain']);
-  const inbound = new InboundDelivery(db, mail, queue);
+  const inboundStore = new InboundDelivery(db, mail, queue);
+  // Messages being received: close() waits for them, so the database is never closed under one.
+  const inflight = new Set<Promise<unknown>>();
+  const inbound = {
+    accept: (...args: Parameters<InboundDelivery['accept']>) => {
+      const p = inboundStore.accept(...args);
+      inflight.add(p);
+      void p.finally(() => inflight.delete(p)).catch(() => undefined);
+      return p;
+    },
+  } as InboundDelivery;
   const counters = { smtpSessions: 0, messagesAccepted: 0, messagesRejected: 0, authFailures: 0 };
   const smtpDeps: SmtpDeps = { settings, hostName, ranges, directory, auth, autoban, repo, inbound, logger, clock, counters };
 
@@ -387,6 +397,7 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
     async close() {
       await stop();
       await reconciling;
+      await Promise.allSettled([...inflight]);
       sink.close();
       db.close();
     },
