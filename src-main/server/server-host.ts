@@ -22,6 +22,8 @@ import { Autoban } from '../security/autoban/autoban';
 import { generateSelfSigned } from '../security/tls/certificates';
 import { InboundDelivery } from '../delivery/inbound';
 import { createSmtpListener, type Listener, type TlsMaterial } from '../smtp/smtp-daemon';
+import { createPop3Listener, type Pop3Deps } from '../pop3/pop3-daemon';
+import { MaildropStore } from '../store/maildrop';
 import type { SmtpDeps } from '../smtp/hooks';
 import { LogSink, createLogger, type Logger } from '../logging/logger';
 import { createServices } from './services';
@@ -148,8 +150,10 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
       return p;
     },
   } as InboundDelivery;
-  const counters = { smtpSessions: 0, messagesAccepted: 0, messagesRejected: 0, authFailures: 0 };
+  const counters = { smtpSessions: 0, pop3Sessions: 0, messagesAccepted: 0, messagesRejected: 0, authFailures: 0 };
   const smtpDeps: SmtpDeps = { settings, hostName, ranges, directory, auth, autoban, repo, inbound, logger, clock, counters };
+  const maildrop = new MaildropStore(db, files);
+  const pop3Deps: Pop3Deps = { settings, hostName, ranges, auth, autoban, maildrop, locks: new Set(), logger, clock, counters };
 
   const listeners = new Map<number, RunningListener>();
   let running = false;
@@ -176,12 +180,10 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
       tls?.cert.length,
       tls?.cert.slice(-80),
       hostName(),
-      s['smtp.welcomeMessage'],
-      s['smtp.maxMessageSizeKb'],
-      s['smtp.reverseLookup'],
-      s['smtp.maxConnections'],
+      ...(entry.protocol === 'smtp'
+        ? [s['smtp.welcomeMessage'], s['smtp.maxMessageSizeKb'], s['smtp.reverseLookup'], s['smtp.maxConnections']]
+        : []),
       s['tls.minVersion'],
-      s['protocols.smtp'],
     ]);
   }
 
@@ -215,9 +217,9 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
         rl.state = 'disabled';
         continue;
       }
-      if (e.protocol !== 'smtp') {
+      if (e.protocol === 'imap') {
         rl.state = 'stopped';
-        rl.error = `${e.protocol.toUpperCase()} is not available in this version yet`;
+        rl.error = 'IMAP is not available in this version yet';
         continue;
       }
       const tls = tlsFor(e);
@@ -228,7 +230,7 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
         continue;
       }
       const bindPort = opts.ephemeralPorts ? 0 : e.port;
-      const listener = createSmtpListener(e, bindPort, smtpDeps, tls);
+      const listener = e.protocol === 'smtp' ? createSmtpListener(e, bindPort, smtpDeps, tls) : createPop3Listener(e, bindPort, pop3Deps, tls);
       try {
         rl.boundPort = await listener.listen();
         rl.listener = listener;

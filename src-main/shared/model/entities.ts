@@ -164,6 +164,7 @@ export interface ServerStatus {
   readonly listeners: readonly PortStatus[];
   readonly counters: {
     readonly smtpSessions: number;
+    readonly pop3Sessions: number;
     readonly messagesAccepted: number;
     readonly messagesRejected: number;
     readonly authFailures: number;

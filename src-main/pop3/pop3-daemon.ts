@@ -1,0 +1,114 @@
+// One POP3 listener per POP3 entry of the TCP/IP ports table: plain (with STLS when a certificate
+// is bound) or implicit TLS (995). Connections from a banned IP, or from an IP range that does not
+// allow POP3, are refused at once.
+import { createServer as createNetServer, type Server, type Socket } from 'node:net';
+import { createSecureContext, createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { randomBytes } from 'node:crypto';
+import type { TcpIpPort, IpRange } from '../shared/model/entities';
+import type { Settings } from '../shared/model/settings';
+import type { AuthService } from '../security/auth/auth-service';
+import type { Autoban } from '../security/autoban/autoban';
+import type { MaildropStore } from '../store/maildrop';
+import type { Logger } from '../logging/logger';
+import type { Clock } from '../server/clock';
+import type { Listener, TlsMaterial } from '../smtp/smtp-daemon';
+import { matchRange, normalizeIp } from '../security/ip/ip-ranges';
+import { Pop3Connection } from './connection';
+
+export interface Pop3Deps {
+  readonly settings: () => Settings;
+  readonly hostName: () => string;
+  readonly ranges: () => readonly IpRange[];
+  readonly auth: AuthService;
+  readonly autoban: Autoban;
+  readonly maildrop: MaildropStore;
+  /** Accounts whose maildrop a session holds (RFC 1939 §8 exclusive lock), shared by all listeners. */
+  readonly locks: Set<number>;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly counters: { pop3Sessions: number; authFailures: number };
+}
+
+export function createPop3Listener(entry: TcpIpPort, bindPort: number, deps: Pop3Deps, tls: TlsMaterial | undefined): Listener {
+  const log = deps.logger.child({ svc: 'pop3' });
+  const s = deps.settings();
+  const secureContext = tls ? createSecureContext({ key: tls.key, cert: tls.cert, minVersion: s['tls.minVersion'] }) : undefined;
+  const implicit = entry.security === 'tls';
+  const sockets = new Set<Socket>();
+  let connections = 0;
+
+  const onSocket = (socket: Socket | TLSSocket): void => {
+    sockets.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      connections--;
+    });
+    connections++;
+    socket.on('error', () => undefined);
+    const ip = normalizeIp(socket.remoteAddress ?? '');
+    const id = randomBytes(6).toString('base64url');
+    const slog = log.child({ sid: id, ip });
+    const settings = deps.settings();
+    const max = settings['pop3.maxConnections'];
+    if (max > 0 && connections > max) {
+      socket.end('-ERR [SYS/TEMP] too many connections, try again later\r\n');
+      return;
+    }
+    if (deps.autoban.isAuthBanned(ip)) {
+      slog.info({ event: 'pop3.connection.banned' }, 'refused: banned IP');
+      socket.end('-ERR [SYS/TEMP] too many failed logons from your address, try again later\r\n');
+      return;
+    }
+    const range = matchRange(deps.ranges(), ip, deps.clock.now());
+    if (!range || !range.allowPop3) {
+      slog.info({ event: 'pop3.connection.refused', range: range?.name ?? null }, 'refused by IP range');
+      socket.end('-ERR [SYS/PERM] connection refused by IP range policy\r\n');
+      return;
+    }
+    deps.counters.pop3Sessions++;
+    slog.info({ event: 'pop3.connection.opened', port: entry.port, range: range.name, tls: implicit }, 'connection');
+    const conn = new Pop3Connection(socket, deps, {
+      id,
+      ip,
+      secure: implicit,
+      plaintextAllowedInsecure: !range.requireTlsForAuth,
+      secureContext,
+      stls: !implicit && entry.security !== 'none' && secureContext !== undefined,
+      log: slog,
+    });
+    conn.start(settings['pop3.welcomeMessage'] || 'POP3 server ready');
+  };
+
+  const server: Server = implicit
+    ? createTlsServer({ secureContext, minVersion: s['tls.minVersion'] }, onSocket)
+    : createNetServer(onSocket);
+  server.on('tlsClientError', (err: Error) => log.debug({ event: 'pop3.tls.failed', err: err.message }, 'TLS handshake failed'));
+  server.on('error', (err: Error) => log.debug({ event: 'pop3.server.error', err: err.message }, 'server error'));
+
+  return {
+    listen: () =>
+      new Promise<number>((resolve, reject) => {
+        const onError = (err: Error) => {
+          server.removeListener('listening', onListening);
+          reject(err);
+        };
+        const onListening = () => {
+          server.removeListener('error', onError);
+          const addr = server.address();
+          resolve(typeof addr === 'object' && addr ? addr.port : bindPort);
+        };
+        server.once('error', onError);
+        server.once('listening', onListening);
+        server.listen(bindPort, entry.address || '0.0.0.0');
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Sessions end without UPDATE: nothing marked deleted is removed (RFC 1939 §6).
+        for (const so of sockets) {
+          so.end('-ERR [SYS/TEMP] server shutting down\r\n');
+          setTimeout(() => so.destroy(), 2000).unref();
+        }
+      }),
+  };
+}
