@@ -28,6 +28,12 @@ function canonical(v: unknown): string {
   );
 }
 
+/** Whether two tables hold the same rows, whatever their order. */
+function sameRows(a: readonly unknown[], b: readonly unknown[]): boolean {
+  const key = (rows: readonly unknown[]) => rows.map(canonical).sort().join('\n');
+  return a.length === b.length && key(a) === key(b);
+}
+
 /** Drops the keys whose value equals the given defaults (and ids, which are local to a database). */
 function diff(obj: Obj, defaults: Obj, keep: readonly string[]): Obj {
   const out: Obj = {};
@@ -57,8 +63,10 @@ export function exportConfig(repo: ConfigRepo, opts: { all: boolean }): ConfigDo
   const accountDefaults = s.accountInput.parse({ address: 'x@x.test', password: 'xxxxxx' }) as Obj;
   const ports = repo.listPorts().map((p) => strip(p as unknown as Obj));
   const ranges = repo.listIpRanges().map((r) => strip(r as unknown as Obj));
-  const portsDefault = canonical(ports) === canonical(DEFAULT_PORTS.map((p) => ({ ...p })));
-  const rangesDefault = canonical(ranges) === canonical(DEFAULT_IP_RANGES.map((r) => strip({ ...r })));
+  // The tables are listed in their own order (ports by protocol and number, ranges by priority),
+  // not the order of the defaults: compare them as sets of rows.
+  const portsDefault = sameRows(ports, DEFAULT_PORTS.map((p) => ({ ...p })));
+  const rangesDefault = sameRows(ranges, DEFAULT_IP_RANGES.map((r) => strip({ ...r })));
 
   const doc: ConfigDocument = {};
   if (Object.keys(outSettings).length) doc.settings = outSettings;
