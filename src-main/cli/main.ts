@@ -203,7 +203,9 @@ export async function main(argv: string[], out: Out = (t) => process.stdout.writ
           const r = await call<Record<string, unknown>[]>(api, 'accounts', 'list', p.positional[2] ? { domain: p.positional[2] } : undefined);
           show(r, () => table(r, ['address', 'enabled', 'quotaMb', 'sizeBytes', 'adminLevel', 'lastLogonAt']));
         } else if (sub === 'add') {
-          const a = await call<Record<string, unknown>>(api, 'accounts', 'add', { ...fields(p, sample), address: arg(2, 'address') });
+          const address = arg(2, 'address');
+          if (!p.options.has('password')) throw new UsageError('missing --password P: a new account needs a password of at least 6 characters');
+          const a = await call<Record<string, unknown>>(api, 'accounts', 'add', { ...fields(p, sample), address });
           show(a, () => `account ${a.address} added`);
         } else if (sub === 'show') show(await call(api, 'accounts', 'get', { id: await accountId(arg(2, 'address')) }));
         else if (sub === 'set') {
@@ -421,7 +423,8 @@ export async function main(argv: string[], out: Out = (t) => process.stdout.writ
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      err(`buzon: ${e.message}\nusage: see buzon --help`);
+      // One line, so that scripts (and people) see the whole error at a glance.
+      err(`buzon: ${e.message}${e.message.includes('buzon --help') ? '' : ' (see buzon --help)'}`);
       return 2;
     }
     if (e instanceof ApiError) {
