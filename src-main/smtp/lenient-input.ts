@@ -11,7 +11,8 @@
 //    (netcat on Linux) also ends DATA with `\n.\n`, which the library does not see as the end. For
 //    such a client only (and when "Allow incorrectly formatted line endings" is on), bare LF in
 //    the data is read as CRLF. A client that sends CRLF commands, as every MTA does, never gets
-//    this, which keeps SMTP smuggling (`\n.\n` inside a relayed message) out.
+//    this, which keeps SMTP smuggling (`\n.\n` inside a relayed message) out. Which kind of client
+//    it is is read from the end of its command lines only, never from message text.
 //    AUTH before STARTTLS from a range that requires TLS for authentication gets 538 5.7.11
 //    (RFC 3207/4954) instead of the library's "command not recognized".
 // 3. Replies (SMTPConnection#send): the library derives the enhanced status code from the reply
@@ -118,9 +119,15 @@ export function installLenientInput(): void {
   streamProto._write = function (this: Stream, chunk: Buffer, encoding: string, next: (err?: Error) => void) {
     if (chunk && chunk.length) {
       if (!this._dataMode) {
-        // Command lines: remember whether this client ends its lines with bare LF.
-        const nl = chunk.lastIndexOf(0x0a);
-        if (nl >= 0) this.bareLfClient = nl === 0 ? this._lastByte !== 0x0d : chunk[nl - 1] !== 0x0d;
+        // Command lines: remember whether this client ends its lines with bare LF. Only the first
+        // newline of a command-mode chunk surely ends a command line: when a client sends DATA and
+        // its message in one write, the later newlines are message text, and a bare-LF line there
+        // must not turn a CRLF client into a bare-LF one (that would let `\n.\n` end its DATA).
+        // Once a bare-LF client, always one for the session: what comes back here after the end
+        // of one of its messages was already converted to CRLF with that message, and must not
+        // switch the conversion off for the rest of the next message still to arrive.
+        const nl = chunk.indexOf(0x0a);
+        if (nl >= 0 && !this.bareLfClient) this.bareLfClient = nl === 0 ? this._lastByte !== 0x0d : chunk[nl - 1] !== 0x0d;
       } else if (this.bareLfClient && this.allowBareLf) {
         chunk = lfToCrlf(chunk, this._lastByte);
       }

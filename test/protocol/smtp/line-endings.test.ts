@@ -47,13 +47,15 @@ for (const [name, eol] of [
     const srv = await startServer();
     try {
       const c = await open(srv.smtpPort);
-      const tx = (from: string, to: string, subject: string) => [`MAIL FROM:<${from}>`, `RCPT TO:<${to}>`, 'DATA', `Subject: ${subject}`, '', subject, '.'];
+      const tx = (from: string, to: string, subject: string, text = subject) => [`MAIL FROM:<${from}>`, `RCPT TO:<${to}>`, 'DATA', `Subject: ${subject}`, '', text, '.'];
+      // The third message is big: it arrives in many TCP chunks after the first two.
+      const big = Array.from({ length: 4000 }, (_, i) => `linea ${i} ${'z'.repeat(200)}`);
       c.write(
         [
           'EHLO portatil',
           ...tx('cuenta1@aula.test', 'cuenta2@aula.test', 'uno'),
           ...tx('cuenta2@aula.test', 'cuenta1@aula.test', 'dos'),
-          ...tx('cuenta1@aula.test', 'cuenta2@aula.test', 'tres'),
+          ...tx('cuenta1@aula.test', 'cuenta2@aula.test', 'tres', big.join(eol)),
           'QUIT',
           '',
         ].join(eol),
@@ -69,7 +71,7 @@ for (const [name, eol] of [
       assert.deepEqual(codes, [250, 250, 250, 354, 250, 250, 250, 354, 250, 250, 250, 354, 250, 221], texts.join(' | '));
       assert.deepEqual(
         inbox(srv, 'cuenta2@aula.test').map((m) => splitTrace(m.bytes).rest.toString('latin1')),
-        ['Subject: uno\r\n\r\nuno\r\n', 'Subject: tres\r\n\r\ntres\r\n'],
+        ['Subject: uno\r\n\r\nuno\r\n', `Subject: tres\r\n\r\n${big.join('\r\n')}\r\n`],
       );
       assert.equal(splitTrace(onlyMessage(srv, 'cuenta1@aula.test').bytes).rest.toString('latin1'), 'Subject: dos\r\n\r\ndos\r\n');
     } finally {
@@ -107,6 +109,28 @@ test('SMTP smuggling guard: a CRLF client cannot end DATA with a bare-LF dot', a
 
     const m = onlyMessage(srv, 'cuenta2@aula.test');
     assert.equal(splitTrace(m.bytes).rest.toString('latin1'), payload, 'the whole text up to CRLF.CRLF is one message, as sent');
+    assert.equal(inbox(srv, 'cuenta1@aula.test').length, 0, 'no smuggled message was delivered');
+  } finally {
+    await srv.close();
+  }
+});
+
+test('SMTP smuggling guard: DATA and its text in one write, the text ending in bare-LF lines', async () => {
+  const srv = await startServer();
+  try {
+    const c = await open(srv.smtpPort);
+    await expectReply(c, 'EHLO mta.exterior.example', /^250[ -]/);
+    await expectReply(c, 'MAIL FROM:<cuenta1@aula.test>', /^250 /);
+    await expectReply(c, 'RCPT TO:<cuenta2@aula.test>', /^250 /);
+    // Not waiting for the 354: the command and the text share one TCP chunk, whose last line
+    // ends in a bare LF. The commands were CRLF, so the bare-LF dot is text.
+    const text = 'Subject: legitimo\r\n\r\ntexto\n.\nMAIL FROM:<falso@aula.test>\nRCPT TO:<cuenta1@aula.test>\nDATA\nSubject: colado\n\nmal\n.\n';
+    c.write('DATA\r\n' + text);
+    assert.equal((await c.reply()).code, 354);
+    c.write('fin\r\n.\r\n');
+    assert.match((await c.reply()).text, /^250 2\.0\.0 Ok: queued as /);
+    assert.equal((await c.cmd('QUIT')).code, 221);
+    assert.equal(splitTrace(onlyMessage(srv, 'cuenta2@aula.test').bytes).rest.toString('latin1'), text + 'fin\r\n');
     assert.equal(inbox(srv, 'cuenta1@aula.test').length, 0, 'no smuggled message was delivered');
   } finally {
     await srv.close();
