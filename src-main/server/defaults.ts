@@ -1,11 +1,13 @@
 // The rows that "Default" buttons restore (hMailAdmin's TCP/IP ports and IP ranges pages).
-// Migration 0002 seeds the same values into a fresh database.
+// Migrations 0002 (SMTP) and 0003 (POP3) seed the same values into a fresh database.
 import type { IpRange, TcpIpPort } from '../shared/model/entities';
 
 export const DEFAULT_PORTS: ReadonlyArray<Omit<TcpIpPort, 'id' | 'certificateId'>> = [
   { protocol: 'smtp', address: '0.0.0.0', port: 25, security: 'starttls-optional', enabled: true },
   { protocol: 'smtp', address: '0.0.0.0', port: 587, security: 'starttls-optional', enabled: true },
   { protocol: 'smtp', address: '0.0.0.0', port: 465, security: 'tls', enabled: false },
+  { protocol: 'pop3', address: '0.0.0.0', port: 110, security: 'starttls-optional', enabled: true },
+  { protocol: 'pop3', address: '0.0.0.0', port: 995, security: 'tls', enabled: false },
 ];
 
 const ALL_ALLOWED = {

@@ -12,6 +12,8 @@ export interface TestServer {
   readonly smtpPort: number;
   /** Bound port of the SMTP entry configured as 587. */
   readonly submissionPort: number;
+  /** Bound port of the POP3 entry configured as 110. */
+  readonly pop3Port: number;
   /** Calls an admin API method through the same validation every transport uses. */
   call<T = unknown>(ns: string, method: string, input?: unknown): Promise<T>;
   close(): Promise<void>;
@@ -43,12 +45,14 @@ export async function startServer(opts: { lab?: boolean; clock?: Clock; settings
   await host.start();
   const smtpPort = host.boundPort('smtp', 25);
   const submissionPort = host.boundPort('smtp', 587);
-  if (!smtpPort || !submissionPort) throw new Error('SMTP listeners did not start: ' + JSON.stringify(host.status().listeners));
+  const pop3Port = host.boundPort('pop3', 110);
+  if (!smtpPort || !submissionPort || !pop3Port) throw new Error('listeners did not start: ' + JSON.stringify(host.status().listeners));
   return {
     host,
     dir,
     smtpPort,
     submissionPort,
+    pop3Port,
     call,
     async close() {
       await host.close();
