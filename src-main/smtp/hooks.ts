@@ -142,14 +142,21 @@ export function createHooks(deps: SmtpDeps, port: { id: number; security: PortSe
     const b = state(session);
     const s = deps.settings();
     const max = s['smtp.maxRecipients'];
-    if (b.rcpts.length >= max) return deny(cb, REPLIES.tooManyRecipients(max), b.log, 'smtp.rcpt.refused');
     const rcpt = deps.directory.qualify(address.address);
+    // A repeated recipient ("cuenta2", then "<CUENTA2@aula.test>") is one recipient: smtp-server
+    // keeps one envelope entry for it, and so do we; it does not count against the limit again.
+    const repeated = b.rcpts.findIndex((r) => r.address === rcpt);
+    if (repeated < 0 && b.rcpts.length >= max) return deny(cb, REPLIES.tooManyRecipients(max), b.log, 'smtp.rcpt.refused');
+    const add = (r: Rcpt): void => {
+      if (repeated >= 0) b.rcpts[repeated] = r;
+      else b.rcpts.push(r);
+    };
     const recipientLocal = deps.directory.isLocalAddress(rcpt);
     const user = typeof session.user === 'string' ? session.user : null;
     const relay = decideRelay(b.range, b.senderLocal, recipientLocal, user !== null);
     if (relay.verdict === 'deny') return deny(cb, relay.reply, b.log, 'smtp.rcpt.refused', { rcpt });
     if (!recipientLocal) {
-      b.rcpts.push({ address: rcpt, local: false, accounts: [], external: [rcpt] });
+      add({ address: rcpt, local: false, accounts: [], external: [rcpt] });
       return cb();
     }
     const mailFrom = session.envelope.mailFrom;
@@ -161,7 +168,7 @@ export function createHooks(deps: SmtpDeps, port: { id: number; security: PortSe
       case 'denied':
         return deny(cb, res.authRequired ? REPLIES.authRequired(res.reason) : REPLIES.listDenied(res.reason), b.log, 'smtp.rcpt.refused', { rcpt });
       case 'external':
-        b.rcpts.push({ address: rcpt, local: false, accounts: [], external: [rcpt] });
+        add({ address: rcpt, local: false, accounts: [], external: [rcpt] });
         return cb();
       case 'local': {
         if (res.accounts.length === 0 && res.external.length === 0) {
@@ -178,7 +185,7 @@ export function createHooks(deps: SmtpDeps, port: { id: number; security: PortSe
         if (declared > 0 && declared > domainMax) {
           return deny(cb, REPLIES.messageTooBig(Math.floor(domainMax / 1024)), b.log, 'smtp.rcpt.refused', { rcpt });
         }
-        b.rcpts.push({ address: rcpt, local: true, accounts: res.accounts, external: res.external });
+        add({ address: rcpt, local: true, accounts: res.accounts, external: res.external });
         return cb();
       }
     }

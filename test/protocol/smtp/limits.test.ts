@@ -104,6 +104,34 @@ test('maximum recipients per message: the one over gets 452 4.5.3', async () => 
   }
 });
 
+test('a repeated recipient is one recipient: counted once against the limit, delivered once', async () => {
+  const srv = await startServer();
+  try {
+    await srv.call('settings', 'set', { key: 'smtp.maxRecipients', value: 2 });
+    const c = await session(srv.smtpPort);
+    await expectReply(c, 'MAIL FROM:<cuenta1@aula.test>', /^250 /);
+    await expectReply(c, 'RCPT TO:<cuenta2@aula.test>', /^250 2\.1\.5 /);
+    await expectReply(c, 'RCPT TO:<CUENTA2@Aula.Test>', /^250 2\.1\.5 /);
+    await expectReply(c, 'RCPT TO: cuenta2', /^250 2\.1\.5 /);
+    await expectReply(c, 'RCPT TO:<cuenta1@aula.test>', /^250 2\.1\.5 /);
+    await expectReply(c, 'RCPT TO:<cuenta3@aula.test>', /^452 4\.5\.3 /);
+    assert.match(await data(c, Buffer.from('Subject: repetido\r\n\r\nhola\r\n')), /^250 2\.0\.0 /);
+    await expectReply(c, 'QUIT', /^221 /);
+    assert.equal(inbox(srv, 'cuenta2@aula.test').length, 1);
+    assert.equal(inbox(srv, 'cuenta1@aula.test').length, 1);
+    // Alone in a transaction, a repeated recipient still gets the "for" clause of one recipient.
+    const d = await session(srv.smtpPort);
+    await expectReply(d, 'MAIL FROM:<cuenta2@aula.test>', /^250 /);
+    await expectReply(d, 'RCPT TO:<cuenta1@aula.test>', /^250 /);
+    await expectReply(d, 'RCPT TO:<Cuenta1@aula.test>', /^250 /);
+    assert.match(await data(d, Buffer.from('Subject: dos veces\r\n\r\nhola\r\n')), /^250 2\.0\.0 /);
+    await expectReply(d, 'QUIT', /^221 /);
+    assert.match(splitTrace(inbox(srv, 'cuenta1@aula.test')[1]!.bytes).trace, /\r\n\tfor <cuenta1@aula\.test>;\r\n/);
+  } finally {
+    await srv.close();
+  }
+});
+
 test('account quota: a message over the quota gets 552 5.2.2 (declared: 452 4.2.2) and is not stored', async () => {
   const srv = await startServer();
   try {
