@@ -33,8 +33,26 @@ test('unknown local user: 550 5.1.1, and nothing is stored', async () => {
     await expectReply(c, 'RCPT TO: nadie', /^550 5\.1\.1 /);
     await expectReply(c, 'RCPT TO:<NoExiste@Aula.Test>', /^550 5\.1\.1 Recipient address rejected: user unknown$/);
     await expectReply(c, 'DATA', /^503 /);
+    // A disabled account, and an account of a disabled domain, are unknown as well.
+    await srv.call('accounts', 'update', { id: accountId(srv, 'cuenta2@aula.test'), enabled: false });
+    await expectReply(c, 'RCPT TO:<cuenta2@aula.test>', /^550 5\.1\.1 /);
+    const dom = (await srv.call<Domain[]>('domains', 'list')).find((d) => d.name === 'aula.test')!;
+    await srv.call('domains', 'update', { id: dom.id, enabled: false });
+    await expectReply(c, 'RCPT TO:<cuenta1@aula.test>', /^550 5\.1\.1 /);
     await expectReply(c, 'QUIT', /^221 /);
     nothingLeftBehind(srv, 0);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('the null sender is refused with 550 5.7.1 when "allow empty sender" is off', async () => {
+  const srv = await startServer({ settings: { 'smtp.allowEmptySender': false } });
+  try {
+    const c = await session(srv.smtpPort);
+    await expectReply(c, 'MAIL FROM:<>', /^550 5\.7\.1 Empty sender address not allowed$/);
+    await expectReply(c, 'MAIL FROM:<cuenta1@aula.test>', /^250 /);
+    await expectReply(c, 'QUIT', /^221 /);
   } finally {
     await srv.close();
   }

@@ -3,10 +3,12 @@
 // with and without SMTP authentication.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startServer, type TestServer } from '../../helpers/start-server';
 import type { IpRange } from '../../../src-main/shared/model/entities';
 import { LineClient } from '../../helpers/line-client';
-import { EXTERNAL_RCPT, EXTERNAL_SENDER, expectReply, fromInternet, inbox, onlyMessage, open, plain, queue, session, splitTrace } from './kit';
+import { EXTERNAL_RCPT, EXTERNAL_SENDER, expectReply, filesUnder, fromInternet, inbox, onlyMessage, open, plain, queue, session, splitTrace } from './kit';
 
 test('from the Internet: no relay without auth, local delivery still works, AUTH needs STARTTLS', async () => {
   const srv = await startServer();
@@ -58,7 +60,14 @@ test('from the Internet: no relay without auth, local delivery still works, AUTH
     assert.equal(q[0]!.mailFrom, 'cuenta1@aula.test');
     assert.deepEqual(q[0]!.recipients.map((r) => r.address).sort(), [EXTERNAL_RCPT, 'otro@remoto2.example'].sort());
     assert.equal(q[0]!.reason, 'relay');
-    assert.ok(q[0]!.size > 0);
+    // The queue file: the trace header, then the message as sent; its size is the row's.
+    const files = filesUnder(srv, 'queue');
+    assert.equal(files.length, 1);
+    const queued = readFileSync(join(srv.dir, 'queue', files[0]!));
+    assert.equal(queued.length, q[0]!.size);
+    const { trace, rest } = splitTrace(queued);
+    assert.match(trace, /^Received: from mx\.exterior\.example \(unknown \[127\.0\.0\.1\]\)\r\n\tby \S+ \(Buzon\) with ESMTPSA id /);
+    assert.equal(rest.toString('latin1'), 'Subject: hacia fuera\r\n\r\nadios\r\n');
   } finally {
     await srv.close();
   }
