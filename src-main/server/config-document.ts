@@ -16,6 +16,7 @@ import * as s from '../shared/schemas';
 import { DEFAULT_SETTINGS, SECRET_SETTINGS, SETTING_KEYS } from '../shared/model/settings';
 import type { ConfigRepo } from '../store/config-repo';
 import { hashPassword } from '../security/auth/password-hash';
+import { isValidIp, normalizeIp, rangeContains } from '../security/ip/ip-ranges';
 import { DEFAULT_IP_RANGES, DEFAULT_PORTS } from './defaults';
 import { guard, validateSettings } from './services';
 
@@ -121,6 +122,8 @@ export async function applyConfig(
   }
   const doc = parsed.data;
   const settings = doc.settings ? guardField('settings', () => validateSettings(doc.settings!)) : undefined;
+  if (doc.ports) checkPorts(doc.ports, new Set(repo.listCertificateRows().map((c) => c.id)));
+  if (doc.ipRanges) checkRanges(doc.ipRanges);
   // Passwords are hashed before the transaction (scrypt is asynchronous).
   const hashes: (string | undefined)[] = [];
   for (const [i, a] of (doc.accounts ?? []).entries()) {
@@ -186,6 +189,34 @@ export async function applyConfig(
     }
   });
   return { created, updated, unchanged };
+}
+
+/**
+ * The checks `port add` and `ip-range add` make, with the field named `ports.N.x`. Without them a
+ * document could store what the CLI refuses (a reversed range) or fail with a bare SQLite error.
+ */
+function checkPorts(ports: readonly z.infer<typeof s.portInput>[], certificates: ReadonlySet<number>): void {
+  ports.forEach((p, i) => {
+    if (p.certificateId !== null && !certificates.has(p.certificateId)) {
+      throw new ApiError('VALIDATION', `ports.${i}.certificateId: certificate ${p.certificateId} not found`, `ports.${i}.certificateId`);
+    }
+    if (p.port === 0 || !p.enabled) return;
+    const address = p.address || '0.0.0.0';
+    const j = ports.findIndex((o, k) => k < i && o.enabled && o.port === p.port && ((o.address || '0.0.0.0') === address || o.address === '0.0.0.0' || address === '0.0.0.0'));
+    if (j >= 0) throw new ApiError('VALIDATION', `ports.${i}.port: port ${p.port} is already used by ports.${j}`, `ports.${i}.port`);
+  });
+}
+
+function checkRanges(ranges: readonly z.infer<typeof s.ipRangeInput>[]): void {
+  ranges.forEach((r, i) => {
+    for (const end of ['lower', 'upper'] as const) {
+      if (!isValidIp(r[end])) throw new ApiError('VALIDATION', `ipRanges.${i}.${end}: not an IP address`, `ipRanges.${i}.${end}`);
+    }
+    if (normalizeIp(r.lower).includes(':') !== normalizeIp(r.upper).includes(':')) {
+      throw new ApiError('VALIDATION', `ipRanges.${i}.upper: both ends of a range must be IPv4 or both IPv6`, `ipRanges.${i}.upper`);
+    }
+    if (!rangeContains(r, r.lower)) throw new ApiError('VALIDATION', `ipRanges.${i}.upper: the upper IP is below the lower IP`, `ipRanges.${i}.upper`);
+  });
 }
 
 function guardField<T>(prefix: string, fn: () => T): T {
