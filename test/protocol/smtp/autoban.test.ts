@@ -2,13 +2,12 @@
 // until the ban is lifted through the admin API.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../../helpers/start-server';
 import { LineClient } from '../../helpers/line-client';
 import type { BannedIp } from '../../../src-main/shared/model/entities';
-import { b64, expectReply, open, plain } from './kit';
+import { b64, expectReply, open, plain, startLab } from './kit';
 
 test('three wrong AUTH passwords ban 127.0.0.1; the next connection gets 421; unban lets it in', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const c = await open(srv.smtpPort);
     await expectReply(c, 'EHLO cliente.test', /^250[ -]/);
@@ -41,7 +40,7 @@ test('three wrong AUTH passwords ban 127.0.0.1; the next connection gets 421; un
 });
 
 test('a successful logon resets the failure count', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const c = await open(srv.smtpPort);
     await expectReply(c, 'EHLO cliente.test', /^250[ -]/);

@@ -4,13 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import nodemailer from 'nodemailer';
-import { startServer } from '../../helpers/start-server';
-import { EXTERNAL_RCPT, EXTERNAL_SENDER, inbox, onlyMessage, queue, run, splitTrace } from './kit';
+import { EXTERNAL_RCPT, EXTERNAL_SENDER, inbox, onlyMessage, queue, run, splitTrace, startLab } from './kit';
 
 const SWAKS = '/usr/bin/swaks';
 
 test('nodemailer: STARTTLS and AUTH as cuenta1 on the submission port', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const transport = nodemailer.createTransport({
       host: '127.0.0.1',
@@ -57,7 +56,7 @@ test('nodemailer: STARTTLS and AUTH as cuenta1 on the submission port', async ()
 });
 
 test('nodemailer: no auth and no TLS from 127.0.0.1 ("My computer")', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: srv.smtpPort, secure: false, ignoreTLS: true });
     try {
@@ -85,7 +84,7 @@ test('nodemailer: no auth and no TLS from 127.0.0.1 ("My computer")', async () =
 });
 
 test("Python smtplib: ehlo, starttls, login, sendmail", async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const script = String.raw`
 import smtplib, ssl, sys, json
@@ -124,7 +123,7 @@ print(json.dumps({"ehlo": code, "starttlsOffered": before, "tls": tls[0], "login
 });
 
 test('swaks: --tls --auth PLAIN and --auth LOGIN, and a refused relay', { skip: !existsSync(SWAKS) && 'swaks not installed' }, async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const server = `127.0.0.1:${srv.smtpPort}`;
     const plainRun = await run(SWAKS, [

@@ -3,12 +3,50 @@
 // a reply, an event or a condition with a deadline.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
-import type { TestServer } from '../../helpers/start-server';
+import { startServer, type TestServer } from '../../helpers/start-server';
+import { tempDir } from '../../helpers/temp-dir';
 import { LineClient } from '../../helpers/line-client';
 import type { IpRange, LogEntry, QueueItem } from '../../../src-main/shared/model/entities';
+
+let template: Promise<string> | undefined;
+
+/**
+ * startServer() with the classroom lab, on a fresh copy of a lab data folder that the first call
+ * of each test file builds with startServer() itself. Every test still gets its own server, data
+ * folder and ports; the copy only saves each test the key pair of the self-signed certificate and
+ * the password hashes of the lab accounts (most of a start-up's time). A test that needs the
+ * certificate made for its own host name calls startServer() directly.
+ */
+export async function startLab(opts: { settings?: Record<string, unknown> } = {}): Promise<TestServer> {
+  template ??= (async () => {
+    const srv = await startServer();
+    await srv.host.close();
+    process.once('exit', () => rmSync(srv.dir, { recursive: true, force: true }));
+    return srv.dir;
+  })();
+  const from = await template;
+  const tmp = tempDir();
+  cpSync(from, tmp.path, { recursive: true });
+  try {
+    const srv = await startServer({ dir: tmp.path, ...(opts.settings ? { settings: opts.settings } : {}) });
+    return {
+      ...srv,
+      async close() {
+        try {
+          await srv.close();
+        } finally {
+          tmp.remove();
+        }
+      },
+    };
+  } catch (e) {
+    tmp.remove();
+    throw e;
+  }
+}
 
 export const EXTERNAL_SENDER = 'alguien@exterior.example';
 export const EXTERNAL_RCPT = 'destino@remoto.example';

@@ -2,10 +2,10 @@
 // account quota. A refused message leaves nothing behind: no file, no temp file, no index row.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type TestServer } from '../../helpers/start-server';
+import type { TestServer } from '../../helpers/start-server';
 import type { Account, Domain } from '../../../src-main/shared/model/entities';
 import { LineClient } from '../../helpers/line-client';
-import { accountId, dotStuff, expectReply, filesUnder, inbox, messageRowCount, open, session, setListenerSetting, splitTrace } from './kit';
+import { accountId, dotStuff, expectReply, filesUnder, inbox, messageRowCount, open, session, setListenerSetting, splitTrace, startLab } from './kit';
 
 function nothingLeftBehind(srv: TestServer, expectedMessages: number): void {
   assert.equal(messageRowCount(srv), expectedMessages, 'index rows');
@@ -25,7 +25,7 @@ async function data(c: LineClient, payload: Buffer): Promise<string> {
 }
 
 test('unknown local user: 550 5.1.1, and nothing is stored', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const c = await open(srv.smtpPort);
     await expectReply(c, 'HELO root', /^250/);
@@ -47,7 +47,7 @@ test('unknown local user: 550 5.1.1, and nothing is stored', async () => {
 });
 
 test('the null sender is refused with 550 5.7.1 when "allow empty sender" is off', async () => {
-  const srv = await startServer({ settings: { 'smtp.allowEmptySender': false } });
+  const srv = await startLab({ settings: { 'smtp.allowEmptySender': false } });
   try {
     const c = await session(srv.smtpPort);
     await expectReply(c, 'MAIL FROM:<>', /^550 5\.7\.1 Empty sender address not allowed$/);
@@ -59,7 +59,7 @@ test('the null sender is refused with 550 5.7.1 when "allow empty sender" is off
 });
 
 test('maximum message size: SIZE is advertised, a bigger message gets 552, the session goes on', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const port = await setListenerSetting(srv, 'smtp.maxMessageSizeKb', 10);
     const c = await open(port);
@@ -85,7 +85,7 @@ test('maximum message size: SIZE is advertised, a bigger message gets 552, the s
 });
 
 test("a domain's maximum message size applies to its recipients", async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const dom = (await srv.call<Domain[]>('domains', 'list')).find((d) => d.name === 'aula.test')!;
     await srv.call('domains', 'update', { id: dom.id, maxMessageSizeKb: 4 });
@@ -104,7 +104,7 @@ test("a domain's maximum message size applies to its recipients", async () => {
 });
 
 test('maximum recipients per message: the one over gets 452 4.5.3', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     await srv.call('settings', 'set', { key: 'smtp.maxRecipients', value: 3 });
     await srv.call('accounts', 'add', { address: 'cuenta3@aula.test', password: 'secreto3' });
@@ -123,7 +123,7 @@ test('maximum recipients per message: the one over gets 452 4.5.3', async () => 
 });
 
 test('a repeated recipient is one recipient: counted once against the limit, delivered once', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     await srv.call('settings', 'set', { key: 'smtp.maxRecipients', value: 2 });
     const c = await session(srv.smtpPort);
@@ -151,7 +151,7 @@ test('a repeated recipient is one recipient: counted once against the limit, del
 });
 
 test('account quota: a message over the quota gets 552 5.2.2 (declared: 452 4.2.2) and is not stored', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const id = accountId(srv, 'cuenta2@aula.test');
     await srv.call('accounts', 'update', { id, quotaMb: 1 });

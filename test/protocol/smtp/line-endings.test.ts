@@ -3,9 +3,8 @@
 // message, or a relayed message could smuggle a second one (SMTP smuggling, CVE-2023-51766 et al.).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../../helpers/start-server';
 import { LineClient } from '../../helpers/line-client';
-import { expectReply, inbox, onlyMessage, open, splitTrace } from './kit';
+import { expectReply, inbox, onlyMessage, open, splitTrace, startLab } from './kit';
 
 /** Sends one line ending in a bare LF and returns the reply. */
 async function lf(c: LineClient, line: string) {
@@ -14,7 +13,7 @@ async function lf(c: LineClient, line: string) {
 }
 
 test('netcat-style session with bare LF line ends (interactive): accepted, stored with CRLF', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const c = await open(srv.smtpPort);
     assert.equal((await lf(c, 'ehlo portatil')).code, 250);
@@ -44,7 +43,7 @@ for (const [name, eol] of [
   ['CRLF', '\r\n'],
 ] as const) {
   test(`a session piped from a file (every line in one write, ${name}): three messages, then QUIT`, async () => {
-    const srv = await startServer();
+    const srv = await startLab();
     try {
       const c = await open(srv.smtpPort);
       const tx = (from: string, to: string, subject: string, text = subject) => [`MAIL FROM:<${from}>`, `RCPT TO:<${to}>`, 'DATA', `Subject: ${subject}`, '', text, '.'];
@@ -81,7 +80,7 @@ for (const [name, eol] of [
 }
 
 test('SMTP smuggling guard: a CRLF client cannot end DATA with a bare-LF dot', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const c = await open(srv.smtpPort);
     await expectReply(c, 'EHLO mta.exterior.example', /^250[ -]/);
@@ -116,7 +115,7 @@ test('SMTP smuggling guard: a CRLF client cannot end DATA with a bare-LF dot', a
 });
 
 test('SMTP smuggling guard: DATA and its text in one write, the text ending in bare-LF lines', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const c = await open(srv.smtpPort);
     await expectReply(c, 'EHLO mta.exterior.example', /^250[ -]/);
@@ -138,7 +137,7 @@ test('SMTP smuggling guard: DATA and its text in one write, the text ending in b
 });
 
 test('bare LF handling is off for everyone when "allow incorrectly formatted line endings" is off', async () => {
-  const srv = await startServer({ settings: { 'smtp.allowBareLineFeeds': false } });
+  const srv = await startLab({ settings: { 'smtp.allowBareLineFeeds': false } });
   try {
     const c = await open(srv.smtpPort);
     assert.equal((await lf(c, 'helo portatil')).code, 250);

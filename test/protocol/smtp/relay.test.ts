@@ -5,13 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, type TestServer } from '../../helpers/start-server';
+import type { TestServer } from '../../helpers/start-server';
 import type { IpRange } from '../../../src-main/shared/model/entities';
 import { LineClient } from '../../helpers/line-client';
-import { EXTERNAL_RCPT, EXTERNAL_SENDER, expectReply, filesUnder, fromInternet, inbox, onlyMessage, open, plain, queue, session, splitTrace } from './kit';
+import { expectReply, EXTERNAL_RCPT, EXTERNAL_SENDER, filesUnder, fromInternet, inbox, onlyMessage, open, plain, queue, session, splitTrace, startLab } from './kit';
 
 test('from the Internet: no relay without auth, local delivery still works, AUTH needs STARTTLS', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     await fromInternet(srv);
     const c = await open(srv.smtpPort);
@@ -119,7 +119,7 @@ const SEEDED: Record<string, Record<Dir, [unauth: RegExp, auth: RegExp]>> = {
 
 for (const rangeName of Object.keys(SEEDED)) {
   test(`relay matrix of the seeded "${rangeName}" range: 4 directions × with/without auth`, async () => {
-    const srv = await startServer();
+    const srv = await startLab();
     try {
       const range = rangeName === 'Internet' ? await fromInternet(srv) : (await srv.call<IpRange[]>('ipRanges', 'list')).find((r) => r.name === rangeName)!;
       for (const dir of DIRS) {
@@ -137,7 +137,7 @@ for (const rangeName of Object.keys(SEEDED)) {
 }
 
 test('a range that forbids directions or SMTP altogether', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const internet = await fromInternet(srv);
     const updated = await srv.call<IpRange>('ipRanges', 'update', { id: internet.id, allowExternalToLocal: false, allowLocalToExternal: false });

@@ -4,9 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { startServer, type TestServer } from '../../helpers/start-server';
+import type { TestServer } from '../../helpers/start-server';
 import { LineClient } from '../../helpers/line-client';
-import { EXTERNAL_RCPT, expectReply, filesUnder, messageRowCount, onlyMessage, open, queue, session, splitTrace, transaction, until, waitForLog } from './kit';
+import { expectReply, EXTERNAL_RCPT, filesUnder, messageRowCount, onlyMessage, open, queue, session, splitTrace, startLab, transaction, until, waitForLog } from './kit';
 
 /** Deterministic "random" bytes (a sha256 chain), so a failure can be replayed. */
 function garbage(n: number, seed: string): Buffer {
@@ -47,7 +47,7 @@ async function goodDelivery(srv: TestServer, subject: string): Promise<void> {
 }
 
 test('protocol garbage, HTTP, 100 KB lines: errors or a closed connection, while another client delivers', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const bad = async (what: string, payload: Buffer | string, expect: 'error-or-close' | 'close421'): Promise<void> => {
       const c = await open(srv.smtpPort);
@@ -76,7 +76,7 @@ test('protocol garbage, HTTP, 100 KB lines: errors or a closed connection, while
       c.write('Subject: entre basura\r\n\r\n');
       await Promise.all([
         bad('random bytes', garbage(4096, 'buzon'), 'error-or-close'),
-        bad('random bytes without newline', garbage(3000, 'otra').map((b) => (b === 0x0a || b === 0x0d ? 0x20 : b)), 'error-or-close'),
+        bad('random bytes without newline', Buffer.from(garbage(3000, 'otra').map((b) => (b === 0x0a || b === 0x0d ? 0x20 : b))), 'error-or-close'),
         bad('HTTP request', 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', 'close421'),
         bad('100 KB line without newline', 'A'.repeat(100 * 1024), 'close421'),
         bad('100 KB line with newline', 'MAIL FROM:<' + 'b'.repeat(100 * 1024) + '@aula.test>\r\n', 'close421'),
@@ -95,7 +95,7 @@ test('protocol garbage, HTTP, 100 KB lines: errors or a closed connection, while
 });
 
 test('commands out of order get 503, unknown commands 500/502, and the session stays usable', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const c = await open(srv.smtpPort);
     await expectReply(c, 'MAIL FROM:<cuenta1@aula.test>', /^503 /); // before HELO/EHLO
@@ -122,7 +122,7 @@ test('commands out of order get 503, unknown commands 500/502, and the session s
 });
 
 test('a client that drops in the middle of DATA leaves no file, no temp file, no index row, no queue row', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const c = await session(srv.smtpPort);
     await expectReply(c, 'MAIL FROM:<cuenta1@aula.test>', /^250 /);

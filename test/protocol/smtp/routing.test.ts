@@ -3,9 +3,9 @@
 // local copy. Every case is driven over SMTP and checked in the mailboxes and the queue.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type TestServer } from '../../helpers/start-server';
+import type { TestServer } from '../../helpers/start-server';
 import type { Domain } from '../../../src-main/shared/model/entities';
-import { EXTERNAL_RCPT, EXTERNAL_SENDER, accountId, expectReply, inbox, onlyMessage, queue, session, splitTrace, transaction } from './kit';
+import { accountId, expectReply, EXTERNAL_RCPT, EXTERNAL_SENDER, inbox, onlyMessage, queue, session, splitTrace, startLab, transaction } from './kit';
 
 async function domainId(srv: TestServer): Promise<number> {
   return (await srv.call<Domain[]>('domains', 'list')).find((d) => d.name === 'aula.test')!.id;
@@ -23,7 +23,7 @@ function subjects(srv: TestServer, address: string): string[] {
 }
 
 test('alias → account, domain alias → account, catch-all, plus addressing', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const dom = await domainId(srv);
     await srv.call('aliases', 'add', { address: 'info@aula.test', target: 'cuenta1@aula.test' });
@@ -57,7 +57,7 @@ test('alias → account, domain alias → account, catch-all, plus addressing', 
 });
 
 test('alias loops end: an alias that resolves to nothing is refused, without hanging', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     await srv.call('aliases', 'add', { address: 'a@aula.test', target: 'b@aula.test' });
     await srv.call('aliases', 'add', { address: 'b@aula.test', target: 'a@aula.test' });
@@ -71,7 +71,7 @@ test('alias loops end: an alias that resolves to nothing is refused, without han
 });
 
 test('distribution lists: public, membership, announcements, require authentication', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     await srv.call('accounts', 'add', { address: 'cuenta3@aula.test', password: 'secreto3' });
     await srv.call('lists', 'add', { address: 'todos@aula.test', mode: 'public', members: ['cuenta1@aula.test', 'cuenta2@aula.test', EXTERNAL_RCPT] });
@@ -120,7 +120,7 @@ test('distribution lists: public, membership, announcements, require authenticat
 });
 
 test('forwarding to an external address: with keep-copy a local copy and a queue row; without, only the queue row', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const id2 = accountId(srv, 'cuenta2@aula.test');
     await srv.call('accounts', 'update', { id: id2, forwardEnabled: true, forwardTo: EXTERNAL_RCPT, forwardKeepCopy: true });

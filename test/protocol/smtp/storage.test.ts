@@ -3,8 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startServer } from '../../helpers/start-server';
-import { dotStuff, expectReply, onlyMessage, session, sha256, splitTrace } from './kit';
+import { dotStuff, expectReply, onlyMessage, session, sha256, splitTrace, startLab } from './kit';
 
 /** Asserts the file is trace headers + exactly `sent`, and that the index has the file's size. */
 function assertStoredExactly(file: { bytes: Buffer; size: number }, sent: Buffer): string {
@@ -30,7 +29,7 @@ async function send(port: number, from: string, to: string, data: Buffer, mailAr
 }
 
 test('8-bit Latin-1 body (every byte 0x80-0xFF) and dot-led lines are stored byte for byte', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const high = Buffer.alloc(128);
     for (let i = 0; i < 128; i++) high[i] = 0x80 + i;
@@ -54,7 +53,7 @@ test('8-bit Latin-1 body (every byte 0x80-0xFF) and dot-led lines are stored byt
 });
 
 test('UTF-8 headers and body with SMTPUTF8, to a UTF-8 local part', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     await srv.call('accounts', 'add', { address: 'josé@aula.test', password: 'secreto5' });
     const data = Buffer.from(
@@ -74,7 +73,7 @@ test('UTF-8 headers and body with SMTPUTF8, to a UTF-8 local part', async () => 
 });
 
 test('a ~10 MB message with a base64 attachment is stored byte for byte', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const payload = randomBytes(7_500_000).toString('base64').replace(/.{76}/g, '$&\r\n');
     const head =

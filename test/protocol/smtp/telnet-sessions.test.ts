@@ -2,12 +2,11 @@
 // on a raw socket as a student would, after the 220 greeting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../../helpers/start-server';
 import { LineClient } from '../../helpers/line-client';
-import { EXTERNAL_RCPT, EXTERNAL_SENDER, b64, expectReply, onlyMessage, open, plain, queue, splitTrace } from './kit';
+import { b64, expectReply, EXTERNAL_RCPT, EXTERNAL_SENDER, onlyMessage, open, plain, queue, splitTrace, startLab } from './kit';
 
 test('T-SMTP-01: helo localhost, mail from:/rcpt to: without brackets, local delivery', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const c = await open(srv.smtpPort);
     const helo = await c.cmd('helo localhost');
@@ -37,7 +36,7 @@ test('T-SMTP-01: helo localhost, mail from:/rcpt to: without brackets, local del
 });
 
 test('T-SMTP-04: HELO root, MAIL FROM: root, RCPT TO: antonio (bare names get the default domain)', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     await srv.call('accounts', 'add', { address: 'antonio@aula.test', password: 'secreto3' });
     const c = await open(srv.smtpPort);
@@ -61,7 +60,7 @@ test('T-SMTP-04: HELO root, MAIL FROM: root, RCPT TO: antonio (bare names get th
 });
 
 test('T-SMTP-05: RCPT TO: anton, no blank line after SUBJECT:', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     await srv.call('accounts', 'add', { address: 'anton@aula.test', password: 'secreto4' });
     const c = await open(srv.smtpPort);
@@ -84,7 +83,7 @@ test('T-SMTP-05: RCPT TO: anton, no blank line after SUBJECT:', async () => {
 });
 
 test('T-SMTP-06: ehlo qualsevolcosa with lower-case verbs, headers, blank line, body', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const c = await open(srv.smtpPort);
     const ehlo = await c.cmd('ehlo qualsevolcosa');
@@ -111,7 +110,7 @@ test('T-SMTP-06: ehlo qualsevolcosa with lower-case verbs, headers, blank line, 
 });
 
 test('T-SMTP-08: AUTH PLAIN and AUTH LOGIN typed by hand in base64 from "My computer"', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     // AUTH PLAIN with the initial response, as built with: echo -ne "\0user\0password" | base64
     const c = await open(srv.smtpPort);
@@ -174,7 +173,7 @@ test('T-SMTP-08: AUTH PLAIN and AUTH LOGIN typed by hand in base64 from "My comp
 });
 
 test('an early talker (a command before the 220 greeting) is refused with 421', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const c = await LineClient.open(srv.smtpPort);
     c.send('EHLO impaciente');

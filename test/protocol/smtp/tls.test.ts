@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { startServer } from '../../helpers/start-server';
 import { LineClient } from '../../helpers/line-client';
 import type { PortStatus } from '../../../src-main/shared/model/entities';
-import { expectReply, nextStatus, onlyMessage, open, plain, run, splitTrace } from './kit';
+import { expectReply, nextStatus, onlyMessage, open, plain, run, splitTrace, startLab } from './kit';
 
 test('openssl s_client -starttls smtp: handshake succeeds, certificate subject is the host name', async () => {
   const srv = await startServer({ settings: { 'server.hostName': 'mail.aula.test' } });
@@ -48,7 +48,7 @@ test('EHLO on the default port lists exactly the extensions; after STARTTLS no S
 });
 
 test('port security: STARTTLS required on 587 refuses MAIL before TLS; implicit TLS on 465', async () => {
-  const srv = await startServer();
+  const srv = await startLab();
   try {
     const ports = await srv.call<PortStatus[]>('ports', 'list');
     const sub = ports.find((p) => p.protocol === 'smtp' && p.port === 587)!;
@@ -96,7 +96,7 @@ test(
   'enabling a disabled port starts its listener without a restart',
   { todo: 'server-host.ts keeps the "disabled" placeholder of an entry whose key did not change, so the port stays down until a restart' },
   async () => {
-    const srv = await startServer();
+    const srv = await startLab();
     try {
       const smtps = (await srv.call<PortStatus[]>('ports', 'list')).find((p) => p.protocol === 'smtp' && p.port === 465)!;
       assert.equal(smtps.enabled, false, 'port 465 is seeded disabled');
