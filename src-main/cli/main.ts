@@ -110,6 +110,29 @@ function fields(p: Parsed, sample: Record<string, unknown>, skip: readonly strin
   return out;
 }
 
+/** Subcommands whose options are API fields, checked by `fields()`. */
+const FIELD_COMMANDS = new Set(['domain add', 'domain set', 'account add', 'account set', 'alias add', 'alias set', 'list add', 'list set', 'port add', 'port set', 'ip-range add', 'ip-range set', 'ban add', 'cert generate']);
+/** Options of the other commands (besides --data, --json and --help). */
+const COMMAND_OPTIONS: Record<string, readonly string[]> = { serve: ['ephemeral-ports', 'quiet'], 'config export': ['all', 'format'], logs: ['limit'] };
+
+/**
+ * Refuses options a command does not take, before it runs: `serve --ephemral-ports` must not bind
+ * the real ports, nor `config export --formt json` print YAML, as if nothing were wrong.
+ */
+function checkOptions(p: Parsed): void {
+  const [cmd, sub] = p.positional;
+  const key = sub !== undefined && cmd !== 'serve' && cmd !== 'logs' && cmd !== 'status' ? `${cmd} ${sub}` : String(cmd);
+  if (FIELD_COMMANDS.has(key)) return;
+  const allowed = new Set(['data', 'json', 'help', ...(COMMAND_OPTIONS[key] ?? [])]);
+  for (const name of p.options.keys()) if (!allowed.has(name)) throw new UsageError(`unknown option --${name} for \`buzon ${key}\``);
+}
+
+/** A positive whole number given as an argument (an entry id, a limit). */
+function wholeNumber(v: string, what: string, field: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new ApiError('VALIDATION', `${field}: not a ${what}: ${v}`, field);
+  return Number(v);
+}
+
 function need(p: Parsed, index: number, what: string): string {
   const v = p.positional[index];
   if (v === undefined) throw new UsageError(`missing ${what}`);
@@ -146,6 +169,7 @@ export async function main(argv: string[], out: Out = (t) => process.stdout.writ
     const json = p.options.has('json');
     const show = (v: unknown, text?: () => string): void => out(json || text === undefined ? JSON.stringify(v, null, 2) : text());
 
+    checkOptions(p);
     if (cmd === 'serve') return await serve(dataDir, p, out, err);
 
     host = createServerHost({ dataDir, watchMs: 0 });
@@ -310,10 +334,10 @@ export async function main(argv: string[], out: Out = (t) => process.stdout.writ
           const r = await call<Record<string, unknown>>(api, 'ipRanges', 'add', { ...fields(p, sample), name: arg(2, 'range name'), lower: arg(3, 'lower IP'), upper: arg(4, 'upper IP') });
           show(r, () => `IP range ${r.id} "${r.name}" added`);
         } else if (sub === 'set') {
-          const r = await call<Record<string, unknown>>(api, 'ipRanges', 'update', { id: Number(arg(2, 'range id')), ...fields(p, sample) });
+          const r = await call<Record<string, unknown>>(api, 'ipRanges', 'update', { id: wholeNumber(arg(2, 'range id'), 'range id (see `buzon ip-range list`)', 'id'), ...fields(p, sample) });
           show(r, () => `IP range ${r.id} "${r.name}" updated`);
         } else if (sub === 'remove') {
-          await call(api, 'ipRanges', 'remove', { id: Number(arg(2, 'range id')) });
+          await call(api, 'ipRanges', 'remove', { id: wholeNumber(arg(2, 'range id'), 'range id (see `buzon ip-range list`)', 'id') });
           show({ ok: true }, () => `IP range ${p.positional[2]} removed`);
         } else if (sub === 'reset') {
           const r = await call<Record<string, unknown>[]>(api, 'ipRanges', 'resetDefaults');
@@ -367,7 +391,7 @@ export async function main(argv: string[], out: Out = (t) => process.stdout.writ
           const r = await call<Record<string, unknown>>(api, 'certificates', 'generateSelfSigned', { name: arg(2, 'certificate name'), commonName: f.commonName, altNames: f.altName ?? [], ...(f.days ? { days: f.days } : {}) });
           show(r, () => `certificate ${r.id} "${r.name}" generated (${r.fingerprint256})`);
         } else if (sub === 'remove') {
-          await call(api, 'certificates', 'remove', { id: Number(arg(2, 'certificate id')) });
+          await call(api, 'certificates', 'remove', { id: wholeNumber(arg(2, 'certificate id'), 'certificate id (see `buzon cert list`)', 'id') });
           show({ ok: true }, () => `certificate ${p.positional[2]} removed`);
         } else throw new UsageError('cert list|generate|remove');
         return 0;
@@ -382,7 +406,7 @@ export async function main(argv: string[], out: Out = (t) => process.stdout.writ
             ),
           );
         } else if (sub === 'remove') {
-          await call(api, 'queue', 'remove', { id: Number(arg(2, 'queue id')) });
+          await call(api, 'queue', 'remove', { id: wholeNumber(arg(2, 'queue id'), 'queue id (see `buzon queue list`)', 'id') });
           show({ ok: true }, () => `queue entry ${p.positional[2]} removed`);
         } else if (sub === 'clear') {
           const n = await call<number>(api, 'queue', 'clear');
@@ -413,7 +437,7 @@ export async function main(argv: string[], out: Out = (t) => process.stdout.writ
         return 0;
       }
       case 'logs': {
-        const limit = Number(p.options.get('limit')?.at(-1) ?? 50);
+        const limit = wholeNumber(p.options.get('limit')?.at(-1) ?? '50', 'whole number', 'limit');
         const r = await call<LogEntry[]>(api, 'logs', 'recent', { limit });
         show(r, () => r.map(formatLog).join('\n'));
         return 0;
