@@ -394,6 +394,13 @@ test('invalid command lines exit 2 with one clear line naming the field, and cha
       [['domain', 'add', 'aula.test'], /aula\.test already exists/],
       [['domain', 'list', '--data'], /--data needs a value/],
       [['config', 'export', '--format', 'xml'], /--format yaml\|json/],
+      // A mistyped option is an error, not silently ignored (serve would bind the real ports).
+      [['config', 'export', '--formt', 'json'], /unknown option --formt/],
+      [['serve', '--ephemral-ports', '--quiet'], /unknown option --ephemral-ports/],
+      [['port', 'list', '--all'], /unknown option --all/],
+      [['ip-range', 'remove', 'abc'], /^buzon: id: not a range id/],
+      [['ip-range', 'set', 'abc', '--priority', '5'], /^buzon: id: not a range id/],
+      [['logs', '--limit', 'abc'], /^buzon: limit: /],
     ];
     // A few at a time: each is a whole Node process.
     const results: CliResult[] = [];
