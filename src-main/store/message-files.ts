@@ -59,7 +59,10 @@ export class MessageFiles {
   /**
    * Streams `source` into every target's temp file, then fsyncs, renames and fsyncs the folders.
    * If the source errors or `shouldCommit(bodyBytes)` says no (size exceeded), every temp file is removed and
-   * nothing reaches its final name.
+   * nothing reaches its final name. `shouldCommit` is also asked as the data arrives (so once it
+   * says no, it must keep saying no): from its first no, the rest of the source is read and
+   * counted but not written, so a message far over a limit does not fill the disk with copies
+   * that are going to be thrown away.
    */
   async writeFanout(source: Readable, targets: readonly FanoutTarget[], shouldCommit: (bodyBytes: number) => boolean = () => true): Promise<FanoutResult | undefined> {
     const tmpNames = targets.map(() => join(this.tmpDir, newMessageName() + '.tmp'));
@@ -78,15 +81,26 @@ export class MessageFiles {
         await Promise.all(handles.map((h) => writeAll(h, data)));
       };
       await Promise.all(handles.map((h, i) => writeAll(h, targets[i]!.prefix)));
+      let refused = false;
       for await (const chunk of source) {
         const buf = chunk as Buffer;
         bodyBytes += buf.length;
+        if (refused) continue;
         pending.push(buf);
         pendingBytes += buf.length;
-        if (pendingBytes >= FLUSH_BYTES) await flush();
+        if (pendingBytes >= FLUSH_BYTES) {
+          if (!shouldCommit(bodyBytes)) {
+            refused = true;
+            pending = [];
+            pendingBytes = 0;
+            await Promise.all(handles.map((h) => h.truncate(0)));
+            continue;
+          }
+          await flush();
+        }
       }
+      if (refused || !shouldCommit(bodyBytes)) return undefined;
       await flush();
-      if (!shouldCommit(bodyBytes)) return undefined;
       await Promise.all(handles.map((h) => h.sync()));
       await Promise.all(handles.map((h) => h.close()));
       handles.length = 0;

@@ -2,6 +2,8 @@
 // account quota. A refused message leaves nothing behind: no file, no temp file, no index row.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestServer } from '../../helpers/start-server';
 import type { Account, Domain } from '../../../src-main/shared/model/entities';
 import { LineClient } from '../../helpers/line-client';
@@ -11,6 +13,18 @@ function nothingLeftBehind(srv: TestServer, expectedMessages: number): void {
   assert.equal(messageRowCount(srv), expectedMessages, 'index rows');
   assert.equal(filesUnder(srv, 'messages').length, expectedMessages, 'message files');
   assert.deepEqual(filesUnder(srv, 'tmp'), [], 'temp files');
+}
+
+function tmpBytes(srv: TestServer): number {
+  let n = 0;
+  for (const f of filesUnder(srv, 'tmp')) {
+    try {
+      n += statSync(join(srv.dir, 'tmp', f)).size;
+    } catch {
+      /* removed meanwhile */
+    }
+  }
+  return n;
 }
 
 function body(bytes: number): Buffer {
@@ -79,6 +93,40 @@ test('maximum message size: SIZE is advertised, a bigger message gets 552, the s
     await expectReply(c, 'QUIT', /^221 /);
     assert.equal(splitTrace(inbox(srv, 'cuenta2@aula.test')[0]!.bytes).rest.length, 5_000);
     nothingLeftBehind(srv, 1);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('a message far over the size limit is not written to disk while it arrives', async () => {
+  const srv = await startLab();
+  try {
+    const port = await setListenerSetting(srv, 'smtp.maxMessageSizeKb', 64);
+    const c = await session(port);
+    await expectReply(c, 'MAIL FROM:<cuenta1@aula.test>', /^250 /);
+    await expectReply(c, 'RCPT TO:<cuenta2@aula.test>', /^250 /);
+    await expectReply(c, 'DATA', /^354 /);
+    // Watch the temp folder while 8 MB arrive: at most the limit and a write buffer may be there.
+    let largest = 0;
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        largest = Math.max(largest, tmpBytes(srv));
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    const chunk = Buffer.from(('w'.repeat(1022) + '\r\n').repeat(64), 'latin1');
+    c.write('Subject: enorme\r\n\r\n');
+    for (let i = 0; i < 128; i++) await new Promise<void>((resolve, reject) => c.socket.write(chunk, (e) => (e ? reject(e) : resolve())));
+    c.write('.\r\n');
+    const r = await c.reply(60_000);
+    watching = false;
+    await watcher;
+    assert.match(r.text, /^552 5\.3\.4 /);
+    assert.ok(largest > 0, 'the message was being written');
+    assert.ok(largest < 1024 * 1024, `temp files reached ${largest} bytes for a 64 KB limit`);
+    await expectReply(c, 'QUIT', /^221 /);
+    nothingLeftBehind(srv, 0);
   } finally {
     await srv.close();
   }
