@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { startServer } from '../../helpers/start-server';
 import { LineClient } from '../../helpers/line-client';
 import type { PortStatus } from '../../../src-main/shared/model/entities';
-import { expectReply, nextStatus, onlyMessage, open, plain, run, splitTrace, startLab } from './kit';
+import { EXTERNAL_RCPT, EXTERNAL_SENDER, expectReply, nextStatus, onlyMessage, open, plain, run, splitTrace, startLab } from './kit';
 
 test('openssl s_client -starttls smtp: handshake succeeds, certificate subject is the host name', async () => {
   const srv = await startServer({ settings: { 'server.hostName': 'mail.aula.test' } });
@@ -42,6 +42,32 @@ test('EHLO on the default port lists exactly the extensions; after STARTTLS no S
     assert.ok(ext2.includes('AUTH PLAIN LOGIN'));
     await expectReply(c, 'STARTTLS', /^503 /);
     await expectReply(c, 'QUIT', /^221 /);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('STARTTLS discards what the client said before it: the AUTH identity and the transaction (RFC 3207)', async () => {
+  const srv = await startLab();
+  try {
+    const c = await open(srv.smtpPort);
+    await expectReply(c, 'EHLO antes.test', /^250[ -]/);
+    await expectReply(c, `AUTH PLAIN ${plain('cuenta1@aula.test', 'secreto1')}`, /^235 /);
+    await expectReply(c, 'MAIL FROM:<cuenta1@aula.test>', /^250 /);
+    await expectReply(c, 'STARTTLS', /^220 /);
+    await c.startTls();
+    await expectReply(c, 'MAIL FROM:<cuenta1@aula.test>', /^503 /); // EHLO again first
+    await expectReply(c, 'EHLO despues.test', /^250[ -]/);
+    await expectReply(c, `MAIL FROM:<${EXTERNAL_SENDER}>`, /^250 /); // no nested-MAIL error: the transaction is gone
+    await expectReply(c, `RCPT TO:<${EXTERNAL_RCPT}>`, /^550 5\.7\.1 Relay access denied$/); // no longer authenticated
+    await expectReply(c, 'RCPT TO:<cuenta2@aula.test>', /^250 /);
+    await expectReply(c, 'DATA', /^354 /);
+    c.send('Subject: tras STARTTLS\r\n\r\nhola\r\n.');
+    assert.match((await c.reply()).text, /^250 2\.0\.0 /);
+    await expectReply(c, 'QUIT', /^221 /);
+    const { trace } = splitTrace(onlyMessage(srv, 'cuenta2@aula.test').bytes);
+    assert.match(trace, /^Received: from despues\.test /m, 'the EHLO name given inside TLS');
+    assert.match(trace, /with ESMTPS id /, 'TLS, not authenticated');
   } finally {
     await srv.close();
   }
