@@ -58,8 +58,21 @@ export class Directory {
     const external = new Set<string>();
     const visited = new Set<string>();
     const top = this.resolveInto(address.toLowerCase(), sender, accounts, external, visited, 0);
+    if (top && top.kind === 'unknown' && top.reason === 'no such user') {
+      // RFC 5321 §4.5.1: postmaster must be accepted for every domain, even without an account
+      // or alias of that name. It reaches the server administrators, else the domain's.
+      const pm = this.postmaster(address.toLowerCase());
+      if (pm.length) return { kind: 'local', accounts: pm, external: [] };
+    }
     if (top) return top;
     return { kind: 'local', accounts: [...accounts].map(([id, addr]) => ({ id, address: addr })), external: [...external] };
+  }
+
+  private postmaster(address: string): { id: number; address: string }[] {
+    const at = address.lastIndexOf('@');
+    if (address.slice(0, at) !== 'postmaster') return [];
+    const domain = this.repo.resolveDomain(address.slice(at + 1));
+    return domain ? this.repo.postmasterAccounts(domain.id) : [];
   }
 
   /** Returns a terminal verdict for the top-level address, or undefined when targets were added. */

@@ -181,7 +181,7 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
       tls?.cert.slice(-80),
       hostName(),
       ...(entry.protocol === 'smtp'
-        ? [s['smtp.welcomeMessage'], s['smtp.maxMessageSizeKb'], s['smtp.reverseLookup'], s['smtp.maxConnections']]
+        ? [s['smtp.welcomeMessage'], s['smtp.maxMessageSizeKb'], s['smtp.reverseLookup'], s['smtp.maxConnections'], s['smtp.allowPlainAuth']]
         : []),
       s['tls.minVersion'],
     ]);
@@ -198,7 +198,9 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
     // Close listeners whose entry is gone or changed.
     for (const [id, l] of listeners) {
       const e = wanted.get(id);
-      const keep = running && e && e.enabled && protocolEnabled(e.protocol) && listenerKey(e) === l.key;
+      // Only a listening listener whose inputs did not change is kept; disabled and failed entries
+      // are looked at again (enabled since, or the port may be free now).
+      const keep = running && e && e.enabled && protocolEnabled(e.protocol) && l.state === 'listening' && listenerKey(e) === l.key;
       if (!keep) {
         if (l.listener) {
           await l.listener.close();

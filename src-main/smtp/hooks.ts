@@ -84,6 +84,7 @@ export function createHooks(deps: SmtpDeps, port: { id: number; security: PortSe
       rcpts: [],
       authNeedsTls,
       allowBareLf: s['smtp.allowBareLineFeeds'],
+      maxInvalidCommands: s['smtp.disconnectAfterInvalidCommands'] ? s['smtp.maxInvalidCommands'] : 0,
       qualify: (name: string) => {
         const q = deps.directory.qualify(name);
         return q.includes('@') ? q : `${q}@${deps.hostName()}`;
@@ -142,7 +143,9 @@ export function createHooks(deps: SmtpDeps, port: { id: number; security: PortSe
     const b = state(session);
     const s = deps.settings();
     const max = s['smtp.maxRecipients'];
-    const rcpt = deps.directory.qualify(address.address);
+    let rcpt = deps.directory.qualify(address.address);
+    // A bare "postmaster" (RFC 5321 §4.1.1.3) with no default domain: this server's first domain.
+    if (rcpt === 'postmaster') rcpt = `postmaster@${deps.repo.listDomains()[0]?.name ?? deps.hostName()}`;
     // A repeated recipient ("cuenta2", then "<CUENTA2@aula.test>") is one recipient: smtp-server
     // keeps one envelope entry for it, and so do we; it does not count against the limit again.
     const repeated = b.rcpts.findIndex((r) => r.address === rcpt);

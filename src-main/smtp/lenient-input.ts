@@ -14,7 +14,8 @@
 //    this, which keeps SMTP smuggling (`\n.\n` inside a relayed message) out. Which kind of client
 //    it is is read from the end of its command lines only, never from message text.
 //    AUTH before STARTTLS from a range that requires TLS for authentication gets 538 5.7.11
-//    (RFC 3207/4954) instead of the library's "command not recognized".
+//    (RFC 3207/4954) instead of the library's "command not recognized". And the library's fixed
+//    limit of 10 unrecognised commands becomes hMailServer's setting (see below).
 // 3. Replies (SMTPConnection#send): the library derives the enhanced status code from the reply
 //    code alone (550 → 5.1.1). A reply text that starts with its own enhanced code
 //    ("5.7.1 Relay access denied") is sent with that code instead.
@@ -36,6 +37,9 @@ export interface LenientSession {
   allowBareLf: boolean;
   /** AUTH is refused with 538 until STARTTLS (the IP range requires TLS for authentication). */
   authNeedsTls: boolean;
+  /** Unrecognised commands allowed before the session is closed (0: never closed for that). */
+  readonly maxInvalidCommands: number;
+  invalidCommands?: number;
 }
 
 const ENHANCED_PREFIX = /^[245]\.\d{1,3}\.\d{1,3} /;
@@ -100,6 +104,26 @@ export function installLenientInput(): void {
       if (/^(mail|rcpt)\s/i.test(line)) {
         const rewritten = rewriteCommandLine(line, lenient.qualify);
         if (rewritten !== line) command = Buffer.from(rewritten, 'binary');
+      }
+    }
+    // hMailServer's "Disconnect client after too many invalid commands" replaces the library's
+    // fixed limit of 10 unrecognised commands: we count them, and keep the library's count at 0.
+    const c = this as unknown as {
+      _unrecognizedCommands: number;
+      _nextHandler: unknown;
+      _ready: boolean;
+      _isSupported(cmd: string): boolean;
+      send(code: number, text: string): void;
+    };
+    if (lenient && c._ready && !c._nextHandler) {
+      const verb = (command ?? Buffer.alloc(0)).toString('binary').split(' ')[0]!.toUpperCase();
+      if (!c._isSupported(verb)) {
+        lenient.invalidCommands = (lenient.invalidCommands ?? 0) + 1;
+        if (lenient.maxInvalidCommands > 0 && lenient.invalidCommands >= lenient.maxInvalidCommands) {
+          c.send(421, '4.7.0 Too many invalid commands, closing connection'); // a 421 closes the session
+          return;
+        }
+        c._unrecognizedCommands = 0; // the library's own limit (10) never triggers
       }
     }
     return onCommand.call(this, command, callback);

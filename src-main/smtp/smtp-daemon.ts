@@ -30,7 +30,8 @@ export function createSmtpListener(entry: TcpIpPort, bindPort: number, deps: Smt
     minVersion: s['tls.minVersion'],
     hideSTARTTLS: entry.security === 'none' || entry.security === 'tls' || !tls,
     disabledCommands: entry.security === 'none' ? ['STARTTLS'] : [],
-    authMethods: ['PLAIN', 'LOGIN'],
+    // hMailServer "Allow plain text authentication": off → AUTH PLAIN is not offered, LOGIN is.
+    authMethods: s['smtp.allowPlainAuth'] ? ['PLAIN', 'LOGIN'] : ['LOGIN'],
     authOptional: true,
     // Whether AUTH may run without TLS is decided per session from the IP range (hooks.ts).
     allowInsecureAuth: true,

@@ -332,6 +332,19 @@ export class ConfigRepo {
       : undefined;
   }
 
+  /**
+   * Who gets postmaster@domain when no account or alias has that name: enabled server
+   * administrators, else the domain's administrators, else the domain's first account.
+   */
+  postmasterAccounts(domainId: number): { id: number; address: string }[] {
+    const q = (sql: string, ...args: unknown[]) => this.db.prepare(sql).all(...args) as { id: number; address: string }[];
+    const server = q("SELECT id, address FROM accounts WHERE admin_level = 'server' AND enabled = 1 ORDER BY id");
+    if (server.length) return server;
+    const domain = q("SELECT id, address FROM accounts WHERE admin_level = 'domain' AND enabled = 1 AND domain_id = ? ORDER BY id", domainId);
+    if (domain.length) return domain;
+    return q('SELECT id, address FROM accounts WHERE enabled = 1 AND domain_id = ? ORDER BY id LIMIT 1', domainId);
+  }
+
   addAccount(input: Record<string, unknown> & { address: string }, passwordHash: string): Account {
     return this.db.transaction(() => {
       const domain = this.requireHostedDomain(input.address);

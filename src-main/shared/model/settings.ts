@@ -96,7 +96,9 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   // "Allow incorrectly formatted line endings": on in hMailServer. Ours applies it only to
   // clients that type bare LF themselves (netcat), never to CRLF clients (SMTP smuggling).
   'smtp.allowBareLineFeeds': true,
-  'smtp.disconnectAfterInvalidCommands': false,
+  // hMailServer: off (never disconnect). Ours closes a session after 100 unrecognised commands,
+  // so a client spraying garbage does not hold a connection open until the idle time-out.
+  'smtp.disconnectAfterInvalidCommands': true,
   'smtp.maxInvalidCommands': 100,
   'smtp.maxRecipients': 100,
   'smtp.useStartTlsIfAvailable': true,

@@ -82,3 +82,15 @@ test('forwarding, with and without keeping a copy; disabled accounts', () => {
   repo.updateAccount(c2.id, { enabled: false });
   assert.equal(dir.resolve('cuenta2@aula.test', anon).kind, 'unknown');
 });
+
+test('postmaster is always accepted: server admins, else domain admins, else the first account', () => {
+  const { repo, dir, c1, c2, anon, ids } = lab();
+  assert.deepEqual(ids(dir.resolve('postmaster@aula.test', anon)), [c1.id], 'first account of the domain');
+  repo.updateAccount(c2.id, { adminLevel: 'domain' });
+  assert.deepEqual(ids(dir.resolve('postmaster@aula.example', anon)), [c2.id], 'domain admin, via a domain alias');
+  repo.updateAccount(c1.id, { adminLevel: 'server' });
+  assert.deepEqual(ids(dir.resolve('postmaster@aula.test', anon)), [c1.id], 'server admin first');
+  repo.addAlias({ address: 'postmaster@aula.test', target: 'cuenta2@aula.test', enabled: true });
+  assert.deepEqual(ids(dir.resolve('postmaster@aula.test', anon)), [c2.id], 'an explicit alias wins');
+  assert.equal(dir.resolve('nadie@aula.test', anon).kind, 'unknown', 'other unknown names are still refused');
+});
