@@ -485,6 +485,17 @@ function formatLog(e: LogEntry): string {
 }
 
 async function serve(dataDir: string, p: Parsed, out: Out, err: Out): Promise<number> {
+  // The handlers go in before anything is printed: whoever reads `ready` may signal at once, and a
+  // signal that found no handler would end the process without closing anything.
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  const stop = (sig: string) => {
+    stopping = true;
+    out(`${sig}: stopping`);
+    wake?.();
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
   const host = createServerHost({ dataDir, ephemeralPorts: p.options.has('ephemeral-ports') });
   const quiet = p.options.has('quiet');
   if (!quiet) host.sink.subscribe((e) => err(formatLog(e)));
@@ -497,14 +508,7 @@ async function serve(dataDir: string, p: Parsed, out: Out, err: Out): Promise<nu
     else out(`  ${l.state.padEnd(10)} ${what}${l.error ? `: ${l.error}` : ''}`);
   }
   out('ready');
-  await new Promise<void>((resolveStop) => {
-    const stop = (sig: string) => {
-      out(`${sig}: stopping`);
-      resolveStop();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  if (!stopping) await new Promise<void>((resolveStop) => (wake = resolveStop));
   await host.close();
   out('stopped');
   return 0;
