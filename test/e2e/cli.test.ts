@@ -10,7 +10,7 @@ import nodemailer from 'nodemailer';
 import YAML from 'yaml';
 import { tempDir } from '../helpers/temp-dir';
 import { LineClient } from '../helpers/line-client';
-import { buzonOk, runBuzon, startServe, type CliResult, type ListenerLine, type ServeProcess } from '../helpers/buzon-process';
+import { buzonOk, runBuzon, startServe, ServeProcess, type CliResult, type ListenerLine } from '../helpers/buzon-process';
 
 type Json = Record<string, unknown>;
 
@@ -570,6 +570,23 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     });
   });
 }
+
+test('a SIGTERM while serve is still starting is not lost: it stops cleanly once started', async () => {
+  await withLab(async (dir) => {
+    const serve = new ServeProcess(dir, ['--ephemeral-ports']);
+    try {
+      // Logged at the start of start-up, before the listeners are bound and `ready` printed.
+      await serve.waitForLine(/event=server\.started/, { stream: 'stderr' });
+      const exit = await serve.stop('SIGTERM');
+      assert.deepEqual(exit, { code: 0, signal: null }, serve.output());
+      const out = serve.lines.filter((l) => l.stream === 'stdout').map((l) => l.text);
+      assert.ok(out.includes('SIGTERM: stopping'), serve.output());
+      assert.equal(out.at(-1), 'stopped');
+    } finally {
+      await serve.kill();
+    }
+  });
+});
 
 test('SIGTERM with a client still connected: the client gets 421 and serve still exits 0', async () => {
   await withLab(async (dir) => {
