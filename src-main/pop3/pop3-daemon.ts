@@ -79,8 +79,10 @@ export function createPop3Listener(entry: TcpIpPort, bindPort: number, deps: Pop
     conn.start(settings['pop3.welcomeMessage'] || 'POP3 server ready');
   };
 
+  // tls.createServer() builds its own context from key/cert and ignores a `secureContext` option
+  // (that one is for TLSSocket): passing only the context left port 995 without a certificate.
   const server: Server = implicit
-    ? createTlsServer({ secureContext, minVersion: s['tls.minVersion'] }, onSocket)
+    ? createTlsServer({ key: tls?.key, cert: tls?.cert, minVersion: s['tls.minVersion'] }, onSocket)
     : createNetServer(onSocket);
   server.on('tlsClientError', (err: Error) => log.debug({ event: 'pop3.tls.failed', err: err.message }, 'TLS handshake failed'));
   server.on('error', (err: Error) => log.debug({ event: 'pop3.server.error', err: err.message }, 'server error'));
