@@ -41,6 +41,8 @@ export class Pop3Connection {
   private sasl: { exchange: SaslExchange; mechanism: string } | undefined;
   private reader: LineReader;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** Removes this connection's 'data' and 'close' listeners from the current socket (before STLS). */
+  private detach: () => void = () => undefined;
 
   constructor(
     socket: Socket,
@@ -70,12 +72,20 @@ export class Pop3Connection {
   }
 
   private attach(socket: Socket): void {
-    socket.on('data', (d: Buffer) => {
+    const onData = (d: Buffer): void => {
       this.touch();
       this.reader.push(d);
-    });
+    };
+    const onClose = (): void => this.onClose();
+    socket.on('data', onData);
     socket.on('error', (e) => this.opts.log.debug({ event: 'pop3.connection.error', err: e.message }, 'socket error'));
-    socket.on('close', () => this.onClose());
+    socket.on('close', onClose);
+    // Only our own listeners: the daemon's 'close' listener (connection count, open sockets) must
+    // stay on the raw socket, which still closes when the TLS socket over it does.
+    this.detach = () => {
+      socket.off('data', onData);
+      socket.off('close', onClose);
+    };
   }
 
   start(greeting: string): void {
@@ -103,6 +113,12 @@ export class Pop3Connection {
   private end(): void {
     if (this.closed) return;
     this.socket.end();
+  }
+
+  /** The listener is closing: says so on the current socket (TLS after STLS) and ends; no UPDATE. */
+  shutdown(text: string): void {
+    this.write(`${text}\r\n`);
+    this.end();
   }
 
   private onClose(): void {
@@ -312,8 +328,7 @@ export class Pop3Connection {
     // +OK Begin TLS negotiation
     this.ok('Begin TLS negotiation');
     const raw = this.socket;
-    raw.removeAllListeners('data');
-    raw.removeAllListeners('close');
+    this.detach();
     const tls = new TLSSocket(raw, { isServer: true, secureContext: ctx });
     this.socket = tls;
     this.reader = this.newReader(); // discard anything pipelined before the handshake (RFC 2595 §4)

@@ -34,11 +34,13 @@ export function createPop3Listener(entry: TcpIpPort, bindPort: number, deps: Pop
   const s = deps.settings();
   const secureContext = tls ? createSecureContext({ key: tls.key, cert: tls.cert, minVersion: s['tls.minVersion'] }) : undefined;
   const implicit = entry.security === 'tls';
-  const sockets = new Set<Socket>();
+  // Open sockets, with their session once it has one (to say goodbye on the session's own socket:
+  // after STLS that is the TLS socket over this one).
+  const sockets = new Map<Socket, Pop3Connection | undefined>();
   let connections = 0;
 
   const onSocket = (socket: Socket | TLSSocket): void => {
-    sockets.add(socket);
+    sockets.set(socket, undefined);
     socket.once('close', () => {
       sockets.delete(socket);
       connections--;
@@ -76,6 +78,7 @@ export function createPop3Listener(entry: TcpIpPort, bindPort: number, deps: Pop
       stls: !implicit && entry.security !== 'none' && secureContext !== undefined,
       log: slog,
     });
+    sockets.set(socket, conn);
     conn.start(settings['pop3.welcomeMessage'] || 'POP3 server ready');
   };
 
@@ -107,8 +110,9 @@ export function createPop3Listener(entry: TcpIpPort, bindPort: number, deps: Pop
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Sessions end without UPDATE: nothing marked deleted is removed (RFC 1939 §6).
-        for (const so of sockets) {
-          so.end('-ERR [SYS/TEMP] server shutting down\r\n');
+        for (const [so, conn] of sockets) {
+          if (conn) conn.shutdown('-ERR [SYS/TEMP] server shutting down');
+          else so.end('-ERR [SYS/TEMP] server shutting down\r\n');
           setTimeout(() => so.destroy(), 2000).unref();
         }
       }),
