@@ -17,7 +17,7 @@ import type { Pop3Context, Pop3ResponseCode, Pop3State } from './session';
 import type { Pop3Deps } from './pop3-daemon';
 
 const MAX_LINE = 8 * 1024; // RFC 2449 allows 255 octets per command; be generous with clients
-const MAX_BAD_COMMANDS = 20;
+const MAX_BAD_COMMANDS = 20; // tolerated; the next one closes the session
 const IDLE_MS = 10 * 60_000; // RFC 1939 §3: at least 10 minutes
 
 export interface ConnectionOptions {
@@ -173,7 +173,7 @@ export class Pop3Connection {
   private bad(text: string): void {
     this.badCommands++;
     this.err(text);
-    if (this.badCommands >= MAX_BAD_COMMANDS) {
+    if (this.badCommands > MAX_BAD_COMMANDS) {
       this.write('-ERR too many bad commands, closing\r\n');
       this.end();
     }
