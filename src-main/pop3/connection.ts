@@ -5,7 +5,6 @@
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Readable } from 'node:stream';
-import { once } from 'node:events';
 import type { Logger } from '../logging/logger';
 import { LineReader } from './line-reader';
 import { DotStuffer } from './dot-stuff';
@@ -36,6 +35,8 @@ export class Pop3Connection {
   private readonly queue: string[] = [];
   private busy = false;
   private closed = false;
+  /** end() was called (QUIT, too many bad commands, ban, shutdown): nothing more is read or written. */
+  private ended = false;
   private secure: boolean;
   private badCommands = 0;
   private sasl: { exchange: SaslExchange; mechanism: string } | undefined;
@@ -103,15 +104,29 @@ export class Pop3Connection {
   }
 
   private write(text: string | Buffer): void {
-    if (!this.closed && !this.socket.destroyed) this.socket.write(text);
+    if (!this.closed && !this.ended && !this.socket.destroyed) this.socket.write(text);
   }
 
+  /** Waits until the socket takes more data, or is gone (then there is nothing to wait for). */
   private async drain(): Promise<void> {
-    if (this.socket.writableNeedDrain && !this.socket.destroyed) await once(this.socket, 'drain');
+    const so = this.socket;
+    if (!so.writableNeedDrain || so.destroyed) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        so.off('drain', done);
+        so.off('close', done);
+        so.off('error', done);
+        resolve();
+      };
+      so.on('drain', done);
+      so.on('close', done);
+      so.on('error', done);
+    });
   }
 
   private end(): void {
-    if (this.closed) return;
+    if (this.closed || this.ended) return;
+    this.ended = true;
     this.socket.end();
   }
 
@@ -134,7 +149,9 @@ export class Pop3Connection {
     if (this.busy) return;
     this.busy = true;
     try {
-      while (this.queue.length && !this.closed) {
+      // Lines pipelined after QUIT get no answer: writing after end() would be an error that
+      // destroys the socket, and with it any reply not yet flushed.
+      while (this.queue.length && !this.closed && !this.ended) {
         const line = this.queue.shift()!;
         await this.handleLine(line);
         await this.drain();
@@ -238,6 +255,9 @@ export class Pop3Connection {
 
   private async stream(text: string, body: Readable): Promise<void> {
     const stuffer = new DotStuffer();
+    // pipe() does not forward errors: a file that cannot be read (gone, unreadable) must fail the
+    // loop below instead of leaving it waiting forever (and the 'error' unhandled).
+    body.once('error', (e) => stuffer.destroy(e));
     const source = body.pipe(stuffer);
     let headerSent = false;
     try {
@@ -246,8 +266,13 @@ export class Pop3Connection {
           this.write(`+OK ${text}\r\n`);
           headerSent = true;
         }
-        if (this.closed) break;
+        if (this.closed || this.ended || this.socket.destroyed) break;
         if (!this.socket.write(chunk as Buffer)) await this.drain();
+      }
+      if (this.closed || this.ended || this.socket.destroyed) {
+        // The client went away mid-message: stop reading the file.
+        body.destroy();
+        return;
       }
     } catch (e) {
       body.destroy();

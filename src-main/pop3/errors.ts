@@ -17,5 +17,7 @@ export function pop3Error(e: unknown): { text: string; code: Pop3ResponseCode } 
         return { code: 'SYS/TEMP', text: 'temporary error, try again later' };
     }
   }
+  // The message file is gone (removed under the session): retrying will not bring it back.
+  if ((e as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return { code: 'SYS/PERM', text: 'message no longer available' };
   return { code: 'SYS/TEMP', text: 'temporary error, try again later' };
 }

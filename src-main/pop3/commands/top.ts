@@ -63,6 +63,8 @@ export default defineCommand({
     const file = createReadStream(ctx.deps.maildrop.files.abs(m.msg.file), { highWaterMark: 64 * 1024 });
     const filter = new TopFilter(Number(args[1]));
     filter.on('end', () => file.destroy());
+    // pipe() does not forward errors: a file that cannot be read fails the command.
+    file.once('error', (e) => filter.destroy(e));
     await ctx.stream('top of message follows', file.pipe(filter));
   },
 });
