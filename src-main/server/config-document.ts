@@ -16,9 +16,8 @@ import * as s from '../shared/schemas';
 import { DEFAULT_SETTINGS, SECRET_SETTINGS, SETTING_KEYS } from '../shared/model/settings';
 import type { ConfigRepo } from '../store/config-repo';
 import { hashPassword } from '../security/auth/password-hash';
-import { isValidIp, normalizeIp, rangeContains } from '../security/ip/ip-ranges';
 import { DEFAULT_IP_RANGES, DEFAULT_PORTS } from './defaults';
-import { guard, validateSettings } from './services';
+import { checkRange, guard, validateSettings } from './services';
 
 type Obj = Record<string, unknown>;
 
@@ -208,22 +207,17 @@ function checkPorts(ports: readonly z.infer<typeof s.portInput>[], certificates:
 }
 
 function checkRanges(ranges: readonly z.infer<typeof s.ipRangeInput>[]): void {
-  ranges.forEach((r, i) => {
-    for (const end of ['lower', 'upper'] as const) {
-      if (!isValidIp(r[end])) throw new ApiError('VALIDATION', `ipRanges.${i}.${end}: not an IP address`, `ipRanges.${i}.${end}`);
-    }
-    if (normalizeIp(r.lower).includes(':') !== normalizeIp(r.upper).includes(':')) {
-      throw new ApiError('VALIDATION', `ipRanges.${i}.upper: both ends of a range must be IPv4 or both IPv6`, `ipRanges.${i}.upper`);
-    }
-    if (!rangeContains(r, r.lower)) throw new ApiError('VALIDATION', `ipRanges.${i}.upper: the upper IP is below the lower IP`, `ipRanges.${i}.upper`);
-  });
+  ranges.forEach((r, i) => guardField(`ipRanges.${i}`, () => checkRange(r)));
 }
 
 function guardField<T>(prefix: string, fn: () => T): T {
   try {
     return guard(fn);
   } catch (e) {
-    if (e instanceof ApiError) throw new ApiError(e.code, `${prefix}: ${e.message}`, e.field ? `${prefix}.${e.field}` : prefix);
+    if (e instanceof ApiError) {
+      const message = e.field && e.message.startsWith(`${e.field}: `) ? `${prefix}.${e.message}` : `${prefix}: ${e.message}`;
+      throw new ApiError(e.code, message, e.field ? `${prefix}.${e.field}` : prefix);
+    }
     throw e;
   }
 }

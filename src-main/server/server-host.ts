@@ -254,7 +254,10 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
   }
 
   function reconcile(): Promise<void> {
-    reconciling = reconciling.then(reconcileNow, reconcileNow);
+    // Serialised; a failure is logged and never ends the process (callers may not await this).
+    reconciling = reconciling.then(reconcileNow).catch((err: unknown) => {
+      appLog.error({ event: 'listener.reconcile.failed', err: String(err) }, 'could not apply the TCP/IP ports');
+    });
     return reconciling;
   }
 

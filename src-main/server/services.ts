@@ -14,7 +14,7 @@ import type { LogSink } from '../logging/logger';
 import type { Clock } from './clock';
 import { hashPassword, isPasswordHash } from '../security/auth/password-hash';
 import { describeCertificate, generateSelfSigned } from '../security/tls/certificates';
-import { isValidIp, normalizeIp } from '../security/ip/ip-ranges';
+import { isValidIp, normalizeIp, rangeContains } from '../security/ip/ip-ranges';
 import { DEFAULT_IP_RANGES, DEFAULT_PORTS } from './defaults';
 import { exportConfig, applyConfig } from './config-document';
 
@@ -75,8 +75,12 @@ export function validateSettings(input: Record<string, unknown>): Partial<Settin
       const near = Object.keys(SETTINGS_SCHEMA.shape).filter((k) => k.toLowerCase().includes(key.toLowerCase().split('.').pop() ?? ''));
       throw new ApiError('VALIDATION', `unknown setting "${key}"${near.length ? ` (did you mean ${near.slice(0, 3).join(', ')}?)` : ''}`, 'key');
     }
-    const r = SETTINGS_SCHEMA.shape[key].safeParse(coerceSetting(key, raw));
-    if (!r.success) throw new ApiError('VALIDATION', `${key}: ${r.error.issues[0]?.message ?? 'invalid value'}`, key);
+    const value = coerceSetting(key, raw);
+    const def = DEFAULT_SETTINGS[key];
+    if (typeof def === 'number' && typeof value !== 'number') throw fieldError(key, `expected a whole number, not ${JSON.stringify(raw)}`);
+    if (typeof def === 'boolean' && typeof value !== 'boolean') throw fieldError(key, `expected true or false, not ${JSON.stringify(raw)}`);
+    const r = SETTINGS_SCHEMA.shape[key].safeParse(value);
+    if (!r.success) throw fieldError(key, r.error.issues[0]?.message ?? 'invalid value');
     out[key] = r.data;
   }
   return out as Partial<Settings>;
@@ -88,14 +92,16 @@ function maskSettings(s: Settings): Settings {
   return out as Settings;
 }
 
-function checkRange(r: Pick<IpRange, 'lower' | 'upper'>): void {
-  if (!isValidIp(r.lower)) throw new ApiError('VALIDATION', 'not an IP address', 'lower');
-  if (!isValidIp(r.upper)) throw new ApiError('VALIDATION', 'not an IP address', 'upper');
-  const lo = normalizeIp(r.lower);
-  const hi = normalizeIp(r.upper);
-  if (lo.includes(':') !== hi.includes(':')) throw new ApiError('VALIDATION', 'both ends of a range must be IPv4 or both IPv6', 'upper');
-  const key = (ip: string) => (ip.includes(':') ? ip : ip.split('.').map((x) => x.padStart(3, '0')).join('.'));
-  if (!lo.includes(':') && key(lo) > key(hi)) throw new ApiError('VALIDATION', 'the upper IP is below the lower IP', 'upper');
+/** A validation error whose message starts with the field, as schema errors do. */
+export function fieldError(field: string, message: string): ApiError {
+  return new ApiError('VALIDATION', `${field}: ${message}`, field);
+}
+
+/** Checks an IP range beyond its schema: real addresses, one family, lower ≤ upper. */
+export function checkRange(r: Pick<IpRange, 'lower' | 'upper'>): void {
+  for (const end of ['lower', 'upper'] as const) if (!isValidIp(r[end])) throw fieldError(end, 'not an IP address');
+  if (normalizeIp(r.lower).includes(':') !== normalizeIp(r.upper).includes(':')) throw fieldError('upper', 'both ends of a range must be IPv4 or both IPv6');
+  if (!rangeContains(r, r.lower)) throw fieldError('upper', 'the upper IP is below the lower IP');
 }
 
 export function createServices(d: ServiceDeps): MainApiImpl {
@@ -273,7 +279,7 @@ export function createServices(d: ServiceDeps): MainApiImpl {
     autoban: {
       list: () => repo.listBans(now()),
       ban: ({ ip, minutes, reason }) => {
-        if (!isValidIp(ip)) throw new ApiError('VALIDATION', 'not an IP address', 'ip');
+        if (!isValidIp(ip)) throw fieldError('ip', 'not an IP address');
         const t = d.clock.now();
         const b = repo.ban(normalizeIp(ip), reason, t.toISOString(), new Date(t.getTime() + minutes * 60_000).toISOString());
         changed('autoban');

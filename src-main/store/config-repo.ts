@@ -594,10 +594,26 @@ export class ConfigRepo {
     this.db.prepare('DELETE FROM tcpip_ports WHERE id = ?').run(id);
   }
 
+  /**
+   * Makes the table equal to `ports`. Entries that keep their protocol, address and port keep
+   * their id (and so a running listener whose settings did not change keeps its sessions).
+   */
   replacePorts(ports: Omit<TcpIpPort, 'id'>[]): TcpIpPort[] {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM tcpip_ports').run();
-      for (const p of ports) this.addPort(p);
+      const existing = this.listPorts();
+      const kept = new Set<number>();
+      const pending: Omit<TcpIpPort, 'id'>[] = [];
+      for (const p of ports) {
+        const same = existing.find((e) => !kept.has(e.id) && e.protocol === p.protocol && e.address === p.address && e.port === p.port);
+        if (same) {
+          kept.add(same.id);
+          this.db
+            .prepare('UPDATE tcpip_ports SET security = ?, certificate_id = ?, enabled = ? WHERE id = ?')
+            .run(p.security, p.certificateId, n(p.enabled), same.id);
+        } else pending.push(p);
+      }
+      for (const e of existing) if (!kept.has(e.id)) this.db.prepare('DELETE FROM tcpip_ports WHERE id = ?').run(e.id);
+      for (const p of pending) this.addPort(p);
     })();
     return this.listPorts();
   }

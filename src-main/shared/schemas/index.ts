@@ -21,7 +21,7 @@ export const domainName = z
 export const emailAddress = z
   .string()
   .trim()
-  .min(3, 'required')
+  .min(1, 'required')
   .max(254)
   .refine((s) => {
     const at = s.lastIndexOf('@');
