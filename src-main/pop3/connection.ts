@@ -253,7 +253,8 @@ export class Pop3Connection {
     };
   }
 
-  private async stream(text: string, body: Readable): Promise<void> {
+  /** Resolves true when the whole message and its terminating line went out. */
+  private async stream(text: string, body: Readable): Promise<boolean> {
     const stuffer = new DotStuffer();
     // pipe() does not forward errors: a file that cannot be read (gone, unreadable) must fail the
     // loop below instead of leaving it waiting forever (and the 'error' unhandled).
@@ -272,7 +273,7 @@ export class Pop3Connection {
       if (this.closed || this.ended || this.socket.destroyed) {
         // The client went away mid-message: stop reading the file.
         body.destroy();
-        return;
+        return false;
       }
     } catch (e) {
       body.destroy();
@@ -280,11 +281,12 @@ export class Pop3Connection {
       // Mid-stream failure: the client would read a truncated message as whole. Close instead.
       this.opts.log.error({ event: 'pop3.stream.failed', err: String(e) }, 'message stream failed');
       this.socket.destroy();
-      return;
+      return false;
     }
     if (!headerSent) this.write(`+OK ${text}\r\n`);
     // The terminating line, preceded by a CRLF if the data did not end with one.
     this.write(stuffer.lastByte === 0x0a ? '.\r\n' : '\r\n.\r\n');
+    return true;
   }
 
   private async login(username: string, password: string): Promise<void> {

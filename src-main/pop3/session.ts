@@ -30,8 +30,8 @@ export interface Pop3Context {
   err(text: string, code?: Pop3ResponseCode): void;
   /** "+OK text" followed by the lines and the terminating ".". */
   multiline(text: string, lines: readonly string[]): void;
-  /** "+OK text", then the stream byte-stuffed, then the terminating ".". */
-  stream(text: string, body: Readable): Promise<void>;
+  /** "+OK text", then the stream byte-stuffed, then the terminating "."; false if cut short. */
+  stream(text: string, body: Readable): Promise<boolean>;
   /** The message with number n, or an -ERR already sent when there is none. */
   message(n: string | undefined): { n: number; msg: MaildropMessage } | undefined;
   login(username: string, password: string): Promise<void>;

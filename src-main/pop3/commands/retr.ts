@@ -11,7 +11,8 @@ export default defineCommand({
     const m = ctx.message(args[0]);
     if (!m) return;
     // +OK 1234 octets
-    await ctx.stream(`${m.msg.size} octets`, createReadStream(ctx.deps.maildrop.files.abs(m.msg.file), { highWaterMark: 64 * 1024 }));
-    ctx.deps.maildrop.markSeen(s.drop.mailboxId, m.msg.id);
+    const whole = await ctx.stream(`${m.msg.size} octets`, createReadStream(ctx.deps.maildrop.files.abs(m.msg.file), { highWaterMark: 64 * 1024 }));
+    // Read only when the client got all of it: a download cut short leaves the message unread.
+    if (whole) ctx.deps.maildrop.markSeen(s.drop.mailboxId, m.msg.id);
   },
 });
