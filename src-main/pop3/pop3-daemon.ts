@@ -11,7 +11,7 @@ import type { Autoban } from '../security/autoban/autoban';
 import type { MaildropStore } from '../store/maildrop';
 import type { Logger } from '../logging/logger';
 import type { Clock } from '../server/clock';
-import type { Listener, TlsMaterial } from '../smtp/smtp-daemon';
+import { bind, type Listener, type TlsMaterial } from '../server/listen';
 import { matchRange, normalizeIp } from '../security/ip/ip-ranges';
 import { Pop3Connection } from './connection';
 
@@ -91,21 +91,7 @@ export function createPop3Listener(entry: TcpIpPort, bindPort: number, deps: Pop
   server.on('error', (err: Error) => log.debug({ event: 'pop3.server.error', err: err.message }, 'server error'));
 
   return {
-    listen: () =>
-      new Promise<number>((resolve, reject) => {
-        const onError = (err: Error) => {
-          server.removeListener('listening', onListening);
-          reject(err);
-        };
-        const onListening = () => {
-          server.removeListener('error', onError);
-          const addr = server.address();
-          resolve(typeof addr === 'object' && addr ? addr.port : bindPort);
-        };
-        server.once('error', onError);
-        server.once('listening', onListening);
-        server.listen(bindPort, entry.address || '0.0.0.0');
-      }),
+    listen: () => bind(server, bindPort, entry.address),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

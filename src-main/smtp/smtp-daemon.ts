@@ -5,17 +5,8 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { TcpIpPort } from '../shared/model/entities';
 import { createHooks, type SmtpDeps } from './hooks';
 import { installLenientInput } from './lenient-input';
+import { bind, type Listener, type TlsMaterial } from '../server/listen';
 
-export interface TlsMaterial {
-  readonly key: string;
-  readonly cert: string;
-}
-
-export interface Listener {
-  /** Resolves with the port actually bound. */
-  listen(): Promise<number>;
-  close(): Promise<void>;
-}
 
 export function createSmtpListener(entry: TcpIpPort, bindPort: number, deps: SmtpDeps, tls: TlsMaterial | undefined): Listener {
   installLenientInput();
@@ -54,22 +45,7 @@ export function createSmtpListener(entry: TcpIpPort, bindPort: number, deps: Smt
   });
 
   return {
-    listen: () =>
-      new Promise<number>((resolve, reject) => {
-        const net = server.server;
-        const onError = (err: Error) => {
-          net.removeListener('listening', onListening);
-          reject(err);
-        };
-        const onListening = () => {
-          net.removeListener('error', onError);
-          const addr = net.address();
-          resolve(typeof addr === 'object' && addr ? addr.port : bindPort);
-        };
-        net.once('error', onError);
-        net.once('listening', onListening);
-        net.listen(bindPort, entry.address || '0.0.0.0');
-      }),
+    listen: () => bind(server.server, bindPort, entry.address),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
