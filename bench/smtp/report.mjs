@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// report.mjs — Markdown tables from a results JSONL written by compare.sh / run.mjs / smtp-load.js
+// (labels "smtp-load|server|cC-sS|rN"): medians (min–max) over the measured reps r1..rN (noisy
+// and warm-up runs excluded), and the ratio of stored msg/s to the reference server of the same
+// scenario.   node bench/smtp/report.mjs results.jsonl [--env results.env.txt] [--ref postfix]
+import { readFileSync } from 'node:fs';
+
+const argv = process.argv.slice(2);
+const file = argv[0];
+if (!file) {
+  process.stderr.write('usage: node bench/smtp/report.mjs RESULTS.jsonl [--env ENV.txt] [--ref postfix]\n');
+  process.exit(2);
+}
+const opt = (k, d) => { const i = argv.indexOf(k); return i > 0 ? argv[i + 1] : d; };
+const ref = opt('--ref', 'postfix');
+const envTxt = opt('--env') ? readFileSync(opt('--env'), 'utf8').trim() : '';
+
+const rows = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+for (const r of rows) {
+  const [scen, server, params, rep] = String(r.label || '').split('|');
+  Object.assign(r, { scen, server, params, rep });
+}
+const measured = rows.filter((r) => r.scen === 'smtp-load' && /^r[1-9]\d*$/.test(r.rep));
+const noisy = rows.filter((r) => r.scen === 'smtp-load' && /-noisy\d+$/.test(r.rep || ''));
+
+const median = (v) => {
+  const s = v.filter((x) => x != null && !Number.isNaN(x)).sort((a, b) => a - b);
+  if (!s.length) return null;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const get = (o, p) => p.split('.').reduce((a, k) => (a == null ? a : a[k]), o);
+const fmt = (v, d = 0) => (v == null || Number.isNaN(v) ? '–' : Number(v).toFixed(d));
+const vals = (rs, f) => rs.map((r) => (typeof f === 'function' ? f(r) : get(r, f))).filter((x) => x != null);
+const spread = (rs, f, d = 0) => {
+  const v = vals(rs, f);
+  return v.length ? `${fmt(median(v), d)} (${fmt(Math.min(...v), d)}–${fmt(Math.max(...v), d)})` : '–';
+};
+// Peak RSS: Buzón = VmHWM of the serve process; others = the harness's sampled peak over their trees.
+const peakMiB = (r) => (r.serverProc?.vmHwmKb ?? r.monitor?.serverRssPeakKb ?? null) / 1024 || null;
+
+// CPU time the server spent per accepted message (over the whole load + delivery wait): less
+// sensitive to other tenants than msg/s, since it counts the server's own CPU only.
+const cpuPerMsg = (r) => (r.monitor?.serverCpuS != null && r.accepted ? (1000 * r.monitor.serverCpuS) / r.accepted : null);
+
+const groups = new Map();
+for (const r of measured) {
+  const k = `${r.params}|${r.server}`;
+  if (!groups.has(k)) groups.set(k, []);
+  groups.get(k).push(r);
+}
+const conns = (k) => Number((/c(\d+)/.exec(k) || [])[1]);
+const size = (k) => Number((/-s(\d+)/.exec(k) || [])[1]);
+const keys = [...groups.keys()].sort((a, b) => size(a) - size(b) || conns(a) - conns(b) || (a.endsWith(ref) ? -1 : b.endsWith(ref) ? 1 : a < b ? -1 : 1));
+
+const out = [];
+const p = (s = '') => out.push(s);
+p(`Source: \`${file.replace(/^.*\/(bench\/)/, '$1')}\`. Median of the measured runs (min–max); CPU in % of ONE core (the machine has 200 %).`);
+p();
+if (envTxt) { p('```'); p(envTxt); p('```'); p(); }
+p('| server | size | conns | runs | msgs/run | accepted msg/s | stored msg/s | stored vs ' + ref + ' | p50 ms | p99 ms | lost | server CPU % | server CPU ms/msg | server peak RSS MiB | client CPU % | other CPU % | loadavg (1 min) at start |');
+p('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+for (const k of keys) {
+  const rs = groups.get(k);
+  const [params, server] = k.split('|');
+  const refRs = groups.get(`${params}|${ref}`);
+  const sMed = median(vals(rs, 'storedPerS'));
+  const rMed = refRs ? median(vals(refRs, 'storedPerS')) : null;
+  const ratio = server === ref ? '1.00' : sMed != null && rMed ? `**${(sMed / rMed).toFixed(2)}×**` : '–';
+  const lost = rs.reduce((a, r) => a + (r.lost || 0) + (r.failed || 0), 0);
+  const lostFiles = rs.every((r) => r.maildirLost != null) ? ` / ${rs.reduce((a, r) => a + r.maildirLost, 0)}` : '';
+  const sz = rs[0].size >= 1024 ? `${Math.round(rs[0].size / 1024)} KB` : `${rs[0].size} B`;
+  p(`| ${server} | ${sz} | ${rs[0].conns} | ${rs.length} | ${rs[0].requested} | ${spread(rs, 'acceptPerS')} | ${spread(rs, 'storedPerS')} | ${ratio} | ` +
+    `${spread(rs, 'latencyMs.p50', 1)} | ${spread(rs, 'latencyMs.p99', 1)} | ${lost}${lostFiles} | ${spread(rs, 'monitor.serverCpuPct')} | ${spread(rs, cpuPerMsg, 2)} | ` +
+    `${spread(rs, peakMiB)} | ${fmt(median(vals(rs, 'monitor.clientCpuPct')))} | ${spread(rs, 'monitor.otherCpuPct')} | ${spread(rs, (r) => r.noise?.loadavgStart?.[0], 2)} |`);
+}
+p();
+p(`lost = accepted but not stored (+ failed transactions): for ${ref}, by IMAP STATUS / Maildir files; for buzon, by index rows whose .eml exists / .eml files.`);
+if (noisy.length) {
+  p();
+  p(`Runs repeated because other processes used too much CPU (kept in the raw file, not in the medians): ` +
+    noisy.map((r) => `${r.server} ${r.params} ${r.rep} (other ${fmt(r.monitor?.otherCpuPct)} %, stored ${fmt(r.storedPerS)} msg/s)`).join('; ') + '.');
+}
+process.stdout.write(out.join('\n') + '\n');
