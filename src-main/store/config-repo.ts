@@ -1,6 +1,7 @@
 // Configuration repository: the only place that writes SQL for the settings tree (domains,
 // accounts, aliases, lists, ports, IP ranges, bans, certificates, settings). It returns DTOs from
 // src-main/shared and throws StoreError with closed codes; services map those to ApiError.
+import type Database from 'better-sqlite3';
 import type { Db } from './db';
 import { StoreError } from './errors';
 import { DEFAULT_SETTINGS, SETTINGS_SCHEMA, isSettingKey, type SettingKey, type Settings } from '../shared/model/settings';
@@ -185,7 +186,22 @@ function isUniqueViolation(e: unknown): boolean {
 }
 
 export class ConfigRepo {
+  private readonly statements = new Map<string, Database.Statement>();
+
   constructor(private readonly db: Db) {}
+
+  /**
+   * A prepared statement, compiled once per SQL text. The SMTP hot path resolves domains and
+   * accounts several times per message; preparing each time cost an eighth of the main thread.
+   */
+  private sql(text: string): Database.Statement {
+    let st = this.statements.get(text);
+    if (!st) {
+      st = this.db.prepare(text);
+      this.statements.set(text, st);
+    }
+    return st;
+  }
 
   /** Runs `fn` in one transaction (nested calls become savepoints). */
   transaction<T>(fn: () => T): T {
@@ -195,7 +211,7 @@ export class ConfigRepo {
   // ---- settings -------------------------------------------------------------------------------
   getSettings(): Settings {
     const out: Record<string, unknown> = { ...DEFAULT_SETTINGS };
-    for (const r of this.db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[]) {
+    for (const r of this.sql('SELECT key, value FROM settings').all() as { key: string; value: string }[]) {
       if (!isSettingKey(r.key)) continue;
       try {
         out[r.key] = JSON.parse(r.value);
@@ -208,8 +224,8 @@ export class ConfigRepo {
 
   /** Stores the given settings (already validated); a value equal to the default removes the row. */
   setSettings(values: Partial<Settings>): void {
-    const del = this.db.prepare('DELETE FROM settings WHERE key = ?');
-    const put = this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+    const del = this.sql('DELETE FROM settings WHERE key = ?');
+    const put = this.sql('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
     this.db.transaction(() => {
       for (const [key, value] of Object.entries(values) as [SettingKey, unknown][]) {
         const parsed = SETTINGS_SCHEMA.shape[key].parse(value);
@@ -221,14 +237,14 @@ export class ConfigRepo {
 
   /** Keys whose value differs from the default (what `config export` shows). */
   changedSettingKeys(): SettingKey[] {
-    return (this.db.prepare('SELECT key FROM settings ORDER BY key').all() as { key: string }[]).map((r) => r.key).filter(isSettingKey);
+    return (this.sql('SELECT key FROM settings ORDER BY key').all() as { key: string }[]).map((r) => r.key).filter(isSettingKey);
   }
 
   // ---- domains --------------------------------------------------------------------------------
   listDomains(): Domain[] {
-    const rows = this.db.prepare('SELECT * FROM domains ORDER BY name').all() as Row[];
-    const aliases = this.db.prepare('SELECT domain_id, name FROM domain_aliases ORDER BY name').all() as { domain_id: number; name: string }[];
-    const counts = this.db.prepare('SELECT domain_id, count(*) c FROM accounts GROUP BY domain_id').all() as { domain_id: number; c: number }[];
+    const rows = this.sql('SELECT * FROM domains ORDER BY name').all() as Row[];
+    const aliases = this.sql('SELECT domain_id, name FROM domain_aliases ORDER BY name').all() as { domain_id: number; name: string }[];
+    const counts = this.sql('SELECT domain_id, count(*) c FROM accounts GROUP BY domain_id').all() as { domain_id: number; c: number }[];
     return rows.map((r) =>
       mapDomain(
         r,
@@ -239,15 +255,15 @@ export class ConfigRepo {
   }
 
   getDomain(id: number): Domain {
-    const r = this.db.prepare('SELECT * FROM domains WHERE id = ?').get(id) as Row | undefined;
+    const r = this.sql('SELECT * FROM domains WHERE id = ?').get(id) as Row | undefined;
     if (!r) throw new StoreError('NOTFOUND', `domain ${id} not found`, 'id');
-    const aliases = (this.db.prepare('SELECT name FROM domain_aliases WHERE domain_id = ? ORDER BY name').all(id) as { name: string }[]).map((a) => a.name);
-    const c = (this.db.prepare('SELECT count(*) c FROM accounts WHERE domain_id = ?').get(id) as { c: number }).c;
+    const aliases = (this.sql('SELECT name FROM domain_aliases WHERE domain_id = ? ORDER BY name').all(id) as { name: string }[]).map((a) => a.name);
+    const c = (this.sql('SELECT count(*) c FROM accounts WHERE domain_id = ?').get(id) as { c: number }).c;
     return mapDomain(r, aliases, c);
   }
 
   findDomainByName(name: string): Domain | undefined {
-    const r = this.db.prepare('SELECT id FROM domains WHERE name = ?').get(name) as { id: number } | undefined;
+    const r = this.sql('SELECT id FROM domains WHERE name = ?').get(name) as { id: number } | undefined;
     return r ? this.getDomain(r.id) : undefined;
   }
 
@@ -256,7 +272,7 @@ export class ConfigRepo {
       this.assertNameFree(input.name, 'name');
       const [cols, values] = setClause(input, DOMAIN_COLUMNS);
       const names = cols.split(', ').map((c) => c.replace(' = ?', ''));
-      const info = this.db.prepare(`INSERT INTO domains (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`).run(...values);
+      const info = this.sql(`INSERT INTO domains (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`).run(...values);
       const id = Number(info.lastInsertRowid);
       this.replaceDomainAliases(id, input.aliases ?? []);
       return this.getDomain(id);
@@ -270,7 +286,7 @@ export class ConfigRepo {
         throw new StoreError('PARAMS', 'a domain cannot be renamed: add the new name as a domain alias, or create a new domain', 'name');
       }
       const [set, values] = setClause({ ...input, name: undefined }, DOMAIN_COLUMNS);
-      if (set) this.db.prepare(`UPDATE domains SET ${set} WHERE id = ?`).run(...values, id);
+      if (set) this.sql(`UPDATE domains SET ${set} WHERE id = ?`).run(...values, id);
       if (input.aliases) this.replaceDomainAliases(id, input.aliases);
       return this.getDomain(id);
     })();
@@ -278,12 +294,12 @@ export class ConfigRepo {
 
   removeDomain(id: number): void {
     this.getDomain(id);
-    this.db.prepare('DELETE FROM domains WHERE id = ?').run(id);
+    this.sql('DELETE FROM domains WHERE id = ?').run(id);
   }
 
   private replaceDomainAliases(domainId: number, aliases: string[]): void {
-    this.db.prepare('DELETE FROM domain_aliases WHERE domain_id = ?').run(domainId);
-    const ins = this.db.prepare('INSERT INTO domain_aliases (domain_id, name) VALUES (?, ?)');
+    this.sql('DELETE FROM domain_aliases WHERE domain_id = ?').run(domainId);
+    const ins = this.sql('INSERT INTO domain_aliases (domain_id, name) VALUES (?, ?)');
     aliases.forEach((a, i) => {
       this.assertNameFree(a, `aliases.${i}`);
       ins.run(domainId, a);
@@ -292,34 +308,34 @@ export class ConfigRepo {
 
   /** A domain name is used once: as a domain or as one domain alias. */
   private assertNameFree(name: string, field: string): void {
-    const d = this.db.prepare('SELECT 1 FROM domains WHERE name = ? UNION ALL SELECT 1 FROM domain_aliases WHERE name = ?').get(name, name);
+    const d = this.sql('SELECT 1 FROM domains WHERE name = ? UNION ALL SELECT 1 FROM domain_aliases WHERE name = ?').get(name, name);
     if (d) throw new StoreError('EXISTS', `the domain ${name} already exists`, field);
   }
 
   /** Canonical domain for a name (a domain or one of its aliases), or undefined if not hosted here. */
   resolveDomain(name: string): { id: number; name: string; enabled: boolean; row: Row } | undefined {
     const r =
-      (this.db.prepare('SELECT * FROM domains WHERE name = ?').get(name) as Row | undefined) ??
-      (this.db.prepare('SELECT d.* FROM domain_aliases a JOIN domains d ON d.id = a.domain_id WHERE a.name = ?').get(name) as Row | undefined);
+      (this.sql('SELECT * FROM domains WHERE name = ?').get(name) as Row | undefined) ??
+      (this.sql('SELECT d.* FROM domain_aliases a JOIN domains d ON d.id = a.domain_id WHERE a.name = ?').get(name) as Row | undefined);
     return r ? { id: r.id as number, name: r.name as string, enabled: b(r.enabled), row: r } : undefined;
   }
 
   // ---- accounts -------------------------------------------------------------------------------
   listAccounts(domain?: string): Account[] {
     const rows = domain
-      ? (this.db.prepare('SELECT a.* FROM accounts a JOIN domains d ON d.id = a.domain_id WHERE d.name = ? ORDER BY a.address').all(domain) as Row[])
-      : (this.db.prepare('SELECT * FROM accounts ORDER BY address').all() as Row[]);
+      ? (this.sql('SELECT a.* FROM accounts a JOIN domains d ON d.id = a.domain_id WHERE d.name = ? ORDER BY a.address').all(domain) as Row[])
+      : (this.sql('SELECT * FROM accounts ORDER BY address').all() as Row[]);
     return rows.map(mapAccount);
   }
 
   getAccount(id: number): Account {
-    const r = this.db.prepare('SELECT * FROM accounts WHERE id = ?').get(id) as Row | undefined;
+    const r = this.sql('SELECT * FROM accounts WHERE id = ?').get(id) as Row | undefined;
     if (!r) throw new StoreError('NOTFOUND', `account ${id} not found`, 'id');
     return mapAccount(r);
   }
 
   findAccount(address: string): Account | undefined {
-    const r = this.db.prepare('SELECT * FROM accounts WHERE address = ?').get(address) as Row | undefined;
+    const r = this.sql('SELECT * FROM accounts WHERE address = ?').get(address) as Row | undefined;
     return r ? mapAccount(r) : undefined;
   }
 
@@ -337,7 +353,7 @@ export class ConfigRepo {
    * administrators, else the domain's administrators, else the domain's first account.
    */
   postmasterAccounts(domainId: number): { id: number; address: string }[] {
-    const q = (sql: string, ...args: unknown[]) => this.db.prepare(sql).all(...args) as { id: number; address: string }[];
+    const q = (sql: string, ...args: unknown[]) => this.sql(sql).all(...args) as { id: number; address: string }[];
     const server = q("SELECT id, address FROM accounts WHERE admin_level = 'server' AND enabled = 1 ORDER BY id");
     if (server.length) return server;
     const domain = q("SELECT id, address FROM accounts WHERE admin_level = 'domain' AND enabled = 1 AND domain_id = ? ORDER BY id", domainId);
@@ -351,7 +367,7 @@ export class ConfigRepo {
       this.assertAddressFree(input.address);
       const max = domain.row.max_accounts as number;
       if (max > 0) {
-        const c = (this.db.prepare('SELECT count(*) c FROM accounts WHERE domain_id = ?').get(domain.id) as { c: number }).c;
+        const c = (this.sql('SELECT count(*) c FROM accounts WHERE domain_id = ?').get(domain.id) as { c: number }).c;
         if (c >= max) throw new StoreError('LIMIT', `the domain ${domain.name} allows at most ${max} accounts`, 'address');
       }
       const [cols, values] = setClause(input, ACCOUNT_COLUMNS);
@@ -366,29 +382,29 @@ export class ConfigRepo {
   updateAccount(id: number, input: Record<string, unknown>): Account {
     this.getAccount(id);
     const [set, values] = setClause(input, ACCOUNT_COLUMNS);
-    if (set) this.db.prepare(`UPDATE accounts SET ${set} WHERE id = ?`).run(...values, id);
+    if (set) this.sql(`UPDATE accounts SET ${set} WHERE id = ?`).run(...values, id);
     return this.getAccount(id);
   }
 
   setPasswordHash(id: number, hash: string): void {
     this.getAccount(id);
-    this.db.prepare('UPDATE accounts SET password_hash = ? WHERE id = ?').run(hash, id);
+    this.sql('UPDATE accounts SET password_hash = ? WHERE id = ?').run(hash, id);
   }
 
   touchLogon(id: number, at: string): void {
-    this.db.prepare('UPDATE accounts SET last_logon_at = ? WHERE id = ?').run(at, id);
+    this.sql('UPDATE accounts SET last_logon_at = ? WHERE id = ?').run(at, id);
   }
 
   removeAccount(id: number): void {
     this.getAccount(id);
-    this.db.prepare('DELETE FROM accounts WHERE id = ?').run(id);
+    this.sql('DELETE FROM accounts WHERE id = ?').run(id);
   }
 
   private requireHostedDomain(address: string): { id: number; name: string; row: Row } {
     const name = domainOf(address);
-    const r = this.db.prepare('SELECT * FROM domains WHERE name = ?').get(name) as Row | undefined;
+    const r = this.sql('SELECT * FROM domains WHERE name = ?').get(name) as Row | undefined;
     if (!r) {
-      const alias = this.db.prepare('SELECT d.name FROM domain_aliases a JOIN domains d ON d.id = a.domain_id WHERE a.name = ?').get(name) as
+      const alias = this.sql('SELECT d.name FROM domain_aliases a JOIN domains d ON d.id = a.domain_id WHERE a.name = ?').get(name) as
         | { name: string }
         | undefined;
       throw new StoreError(
@@ -414,19 +430,19 @@ export class ConfigRepo {
   // ---- aliases --------------------------------------------------------------------------------
   listAliases(domain?: string): Alias[] {
     const rows = domain
-      ? (this.db.prepare('SELECT a.* FROM aliases a JOIN domains d ON d.id = a.domain_id WHERE d.name = ? ORDER BY a.address').all(domain) as Row[])
-      : (this.db.prepare('SELECT * FROM aliases ORDER BY address').all() as Row[]);
+      ? (this.sql('SELECT a.* FROM aliases a JOIN domains d ON d.id = a.domain_id WHERE d.name = ? ORDER BY a.address').all(domain) as Row[])
+      : (this.sql('SELECT * FROM aliases ORDER BY address').all() as Row[]);
     return rows.map(mapAlias);
   }
 
   getAlias(id: number): Alias {
-    const r = this.db.prepare('SELECT * FROM aliases WHERE id = ?').get(id) as Row | undefined;
+    const r = this.sql('SELECT * FROM aliases WHERE id = ?').get(id) as Row | undefined;
     if (!r) throw new StoreError('NOTFOUND', `alias ${id} not found`, 'id');
     return mapAlias(r);
   }
 
   findAlias(address: string): Alias | undefined {
-    const r = this.db.prepare('SELECT * FROM aliases WHERE address = ?').get(address) as Row | undefined;
+    const r = this.sql('SELECT * FROM aliases WHERE address = ?').get(address) as Row | undefined;
     return r ? mapAlias(r) : undefined;
   }
 
@@ -436,10 +452,10 @@ export class ConfigRepo {
       this.assertAddressFree(input.address);
       const max = domain.row.max_aliases as number;
       if (max > 0) {
-        const c = (this.db.prepare('SELECT count(*) c FROM aliases WHERE domain_id = ?').get(domain.id) as { c: number }).c;
+        const c = (this.sql('SELECT count(*) c FROM aliases WHERE domain_id = ?').get(domain.id) as { c: number }).c;
         if (c >= max) throw new StoreError('LIMIT', `the domain ${domain.name} allows at most ${max} aliases`, 'address');
       }
-      const info = this.db.prepare('INSERT INTO aliases (domain_id, address, target, enabled) VALUES (?, ?, ?, ?)').run(domain.id, input.address, input.target, n(input.enabled));
+      const info = this.sql('INSERT INTO aliases (domain_id, address, target, enabled) VALUES (?, ?, ?, ?)').run(domain.id, input.address, input.target, n(input.enabled));
       return this.getAlias(Number(info.lastInsertRowid));
     })();
   }
@@ -453,18 +469,18 @@ export class ConfigRepo {
       ['target', 'target'],
       ['enabled', 'enabled'],
     ]);
-    if (set) this.db.prepare(`UPDATE aliases SET ${set} WHERE id = ?`).run(...values, id);
+    if (set) this.sql(`UPDATE aliases SET ${set} WHERE id = ?`).run(...values, id);
     return this.getAlias(id);
   }
 
   removeAlias(id: number): void {
     this.getAlias(id);
-    this.db.prepare('DELETE FROM aliases WHERE id = ?').run(id);
+    this.sql('DELETE FROM aliases WHERE id = ?').run(id);
   }
 
   // ---- distribution lists ---------------------------------------------------------------------
   private mapList(r: Row): DistributionList {
-    const members = (this.db.prepare('SELECT address FROM distribution_list_members WHERE list_id = ? ORDER BY id').all(r.id) as { address: string }[]).map(
+    const members = (this.sql('SELECT address FROM distribution_list_members WHERE list_id = ? ORDER BY id').all(r.id) as { address: string }[]).map(
       (m) => m.address,
     );
     return {
@@ -481,19 +497,19 @@ export class ConfigRepo {
 
   listLists(domain?: string): DistributionList[] {
     const rows = domain
-      ? (this.db.prepare('SELECT l.* FROM distribution_lists l JOIN domains d ON d.id = l.domain_id WHERE d.name = ? ORDER BY l.address').all(domain) as Row[])
-      : (this.db.prepare('SELECT * FROM distribution_lists ORDER BY address').all() as Row[]);
+      ? (this.sql('SELECT l.* FROM distribution_lists l JOIN domains d ON d.id = l.domain_id WHERE d.name = ? ORDER BY l.address').all(domain) as Row[])
+      : (this.sql('SELECT * FROM distribution_lists ORDER BY address').all() as Row[]);
     return rows.map((r) => this.mapList(r));
   }
 
   getList(id: number): DistributionList {
-    const r = this.db.prepare('SELECT * FROM distribution_lists WHERE id = ?').get(id) as Row | undefined;
+    const r = this.sql('SELECT * FROM distribution_lists WHERE id = ?').get(id) as Row | undefined;
     if (!r) throw new StoreError('NOTFOUND', `distribution list ${id} not found`, 'id');
     return this.mapList(r);
   }
 
   findList(address: string): DistributionList | undefined {
-    const r = this.db.prepare('SELECT * FROM distribution_lists WHERE address = ?').get(address) as Row | undefined;
+    const r = this.sql('SELECT * FROM distribution_lists WHERE address = ?').get(address) as Row | undefined;
     return r ? this.mapList(r) : undefined;
   }
 
@@ -503,7 +519,7 @@ export class ConfigRepo {
       this.assertAddressFree(input.address);
       const max = domain.row.max_lists as number;
       if (max > 0) {
-        const c = (this.db.prepare('SELECT count(*) c FROM distribution_lists WHERE domain_id = ?').get(domain.id) as { c: number }).c;
+        const c = (this.sql('SELECT count(*) c FROM distribution_lists WHERE domain_id = ?').get(domain.id) as { c: number }).c;
         if (c >= max) throw new StoreError('LIMIT', `the domain ${domain.name} allows at most ${max} distribution lists`, 'address');
       }
       if (input.mode === 'announcements' && !input.announcer) throw new StoreError('PARAMS', 'an announcements list needs the address allowed to send', 'announcer');
@@ -511,7 +527,7 @@ export class ConfigRepo {
         .prepare('INSERT INTO distribution_lists (domain_id, address, enabled, mode, announcer, require_auth) VALUES (?, ?, ?, ?, ?, ?)')
         .run(domain.id, input.address, n(input.enabled), input.mode, input.announcer, n(input.requireAuth));
       const id = Number(info.lastInsertRowid);
-      const ins = this.db.prepare('INSERT OR IGNORE INTO distribution_list_members (list_id, address) VALUES (?, ?)');
+      const ins = this.sql('INSERT OR IGNORE INTO distribution_list_members (list_id, address) VALUES (?, ?)');
       for (const m of input.members) ins.run(id, m);
       return this.getList(id);
     })();
@@ -528,19 +544,19 @@ export class ConfigRepo {
       ['announcer', 'announcer'],
       ['requireAuth', 'require_auth'],
     ]);
-    if (set) this.db.prepare(`UPDATE distribution_lists SET ${set} WHERE id = ?`).run(...values, id);
+    if (set) this.sql(`UPDATE distribution_lists SET ${set} WHERE id = ?`).run(...values, id);
     return this.getList(id);
   }
 
   removeList(id: number): void {
     this.getList(id);
-    this.db.prepare('DELETE FROM distribution_lists WHERE id = ?').run(id);
+    this.sql('DELETE FROM distribution_lists WHERE id = ?').run(id);
   }
 
   addListMember(listId: number, address: string): DistributionList {
     this.getList(listId);
     try {
-      this.db.prepare('INSERT INTO distribution_list_members (list_id, address) VALUES (?, ?)').run(listId, address);
+      this.sql('INSERT INTO distribution_list_members (list_id, address) VALUES (?, ?)').run(listId, address);
     } catch (e) {
       if (isUniqueViolation(e)) throw new StoreError('EXISTS', `${address} is already a member`, 'address');
       throw e;
@@ -550,18 +566,18 @@ export class ConfigRepo {
 
   removeListMember(listId: number, address: string): DistributionList {
     this.getList(listId);
-    const info = this.db.prepare('DELETE FROM distribution_list_members WHERE list_id = ? AND address = ?').run(listId, address);
+    const info = this.sql('DELETE FROM distribution_list_members WHERE list_id = ? AND address = ?').run(listId, address);
     if (info.changes === 0) throw new StoreError('NOTFOUND', `${address} is not a member`, 'address');
     return this.getList(listId);
   }
 
   // ---- TCP/IP ports ---------------------------------------------------------------------------
   listPorts(): TcpIpPort[] {
-    return (this.db.prepare('SELECT * FROM tcpip_ports ORDER BY protocol, port, id').all() as Row[]).map(mapPort);
+    return (this.sql('SELECT * FROM tcpip_ports ORDER BY protocol, port, id').all() as Row[]).map(mapPort);
   }
 
   getPort(id: number): TcpIpPort {
-    const r = this.db.prepare('SELECT * FROM tcpip_ports WHERE id = ?').get(id) as Row | undefined;
+    const r = this.sql('SELECT * FROM tcpip_ports WHERE id = ?').get(id) as Row | undefined;
     if (!r) throw new StoreError('NOTFOUND', `port ${id} not found`, 'id');
     return mapPort(r);
   }
@@ -585,13 +601,13 @@ export class ConfigRepo {
       ['certificateId', 'certificate_id'],
       ['enabled', 'enabled'],
     ]);
-    if (set) this.db.prepare(`UPDATE tcpip_ports SET ${set} WHERE id = ?`).run(...values, id);
+    if (set) this.sql(`UPDATE tcpip_ports SET ${set} WHERE id = ?`).run(...values, id);
     return this.getPort(id);
   }
 
   removePort(id: number): void {
     this.getPort(id);
-    this.db.prepare('DELETE FROM tcpip_ports WHERE id = ?').run(id);
+    this.sql('DELETE FROM tcpip_ports WHERE id = ?').run(id);
   }
 
   /**
@@ -612,7 +628,7 @@ export class ConfigRepo {
             .run(p.security, p.certificateId, n(p.enabled), same.id);
         } else pending.push(p);
       }
-      for (const e of existing) if (!kept.has(e.id)) this.db.prepare('DELETE FROM tcpip_ports WHERE id = ?').run(e.id);
+      for (const e of existing) if (!kept.has(e.id)) this.sql('DELETE FROM tcpip_ports WHERE id = ?').run(e.id);
       for (const p of pending) this.addPort(p);
     })();
     return this.listPorts();
@@ -629,11 +645,11 @@ export class ConfigRepo {
 
   // ---- IP ranges ------------------------------------------------------------------------------
   listIpRanges(): IpRange[] {
-    return (this.db.prepare('SELECT * FROM ip_ranges ORDER BY priority DESC, id').all() as Row[]).map(mapRange);
+    return (this.sql('SELECT * FROM ip_ranges ORDER BY priority DESC, id').all() as Row[]).map(mapRange);
   }
 
   getIpRange(id: number): IpRange {
-    const r = this.db.prepare('SELECT * FROM ip_ranges WHERE id = ?').get(id) as Row | undefined;
+    const r = this.sql('SELECT * FROM ip_ranges WHERE id = ?').get(id) as Row | undefined;
     if (!r) throw new StoreError('NOTFOUND', `IP range ${id} not found`, 'id');
     return mapRange(r);
   }
@@ -644,25 +660,25 @@ export class ConfigRepo {
       const v = (input as Partial<IpRange>)[k];
       return typeof v === 'boolean' ? n(v) : v;
     });
-    const info = this.db.prepare(`INSERT INTO ip_ranges (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...values);
+    const info = this.sql(`INSERT INTO ip_ranges (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...values);
     return this.getIpRange(Number(info.lastInsertRowid));
   }
 
   updateIpRange(id: number, input: Partial<Omit<IpRange, 'id'>>): IpRange {
     this.getIpRange(id);
     const [set, values] = setClause(input as Record<string, unknown>, RANGE_COLUMNS as ReadonlyArray<readonly [string, string]>);
-    if (set) this.db.prepare(`UPDATE ip_ranges SET ${set} WHERE id = ?`).run(...values, id);
+    if (set) this.sql(`UPDATE ip_ranges SET ${set} WHERE id = ?`).run(...values, id);
     return this.getIpRange(id);
   }
 
   removeIpRange(id: number): void {
     this.getIpRange(id);
-    this.db.prepare('DELETE FROM ip_ranges WHERE id = ?').run(id);
+    this.sql('DELETE FROM ip_ranges WHERE id = ?').run(id);
   }
 
   replaceIpRanges(ranges: Omit<IpRange, 'id'>[]): IpRange[] {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM ip_ranges').run();
+      this.sql('DELETE FROM ip_ranges').run();
       for (const r of ranges) this.addIpRange(r);
     })();
     return this.listIpRanges();
@@ -670,7 +686,7 @@ export class ConfigRepo {
 
   // ---- bans -----------------------------------------------------------------------------------
   listBans(now: string): BannedIp[] {
-    return (this.db.prepare('SELECT * FROM banned_ips WHERE expires_at > ? ORDER BY created_at').all(now) as Row[]).map((r) => ({
+    return (this.sql('SELECT * FROM banned_ips WHERE expires_at > ? ORDER BY created_at').all(now) as Row[]).map((r) => ({
       id: r.id as number,
       ip: r.ip as string,
       reason: r.reason as string,
@@ -680,7 +696,7 @@ export class ConfigRepo {
   }
 
   isBanned(ip: string, now: string): boolean {
-    return this.db.prepare('SELECT 1 FROM banned_ips WHERE ip = ? AND expires_at > ?').get(ip, now) !== undefined;
+    return this.sql('SELECT 1 FROM banned_ips WHERE ip = ? AND expires_at > ?').get(ip, now) !== undefined;
   }
 
   ban(ip: string, reason: string, createdAt: string, expiresAt: string): BannedIp {
@@ -689,22 +705,22 @@ export class ConfigRepo {
         'INSERT INTO banned_ips (ip, reason, created_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(ip) DO UPDATE SET reason = excluded.reason, created_at = excluded.created_at, expires_at = excluded.expires_at',
       )
       .run(ip, reason, createdAt, expiresAt);
-    const r = this.db.prepare('SELECT * FROM banned_ips WHERE ip = ?').get(ip) as Row;
+    const r = this.sql('SELECT * FROM banned_ips WHERE ip = ?').get(ip) as Row;
     return { id: r.id as number, ip, reason, createdAt, expiresAt };
   }
 
   unban(id: number): void {
-    const info = this.db.prepare('DELETE FROM banned_ips WHERE id = ?').run(id);
+    const info = this.sql('DELETE FROM banned_ips WHERE id = ?').run(id);
     if (info.changes === 0) throw new StoreError('NOTFOUND', `ban ${id} not found`, 'id');
   }
 
   purgeExpiredBans(now: string): number {
-    return this.db.prepare('DELETE FROM banned_ips WHERE expires_at <= ?').run(now).changes;
+    return this.sql('DELETE FROM banned_ips WHERE expires_at <= ?').run(now).changes;
   }
 
   // ---- certificates ---------------------------------------------------------------------------
   listCertificateRows(): { id: number; name: string; certPem: string; keyPem: string }[] {
-    return (this.db.prepare('SELECT id, name, cert_pem, key_pem FROM certificates ORDER BY name').all() as Row[]).map((r) => ({
+    return (this.sql('SELECT id, name, cert_pem, key_pem FROM certificates ORDER BY name').all() as Row[]).map((r) => ({
       id: r.id as number,
       name: r.name as string,
       certPem: r.cert_pem as string,
@@ -714,7 +730,7 @@ export class ConfigRepo {
 
   addCertificate(name: string, certPem: string, keyPem: string): number {
     try {
-      return Number(this.db.prepare('INSERT INTO certificates (name, cert_pem, key_pem) VALUES (?, ?, ?)').run(name, certPem, keyPem).lastInsertRowid);
+      return Number(this.sql('INSERT INTO certificates (name, cert_pem, key_pem) VALUES (?, ?, ?)').run(name, certPem, keyPem).lastInsertRowid);
     } catch (e) {
       if (isUniqueViolation(e)) throw new StoreError('EXISTS', `a certificate named ${name} already exists`, 'name');
       throw e;
@@ -722,9 +738,9 @@ export class ConfigRepo {
   }
 
   removeCertificate(id: number): void {
-    const inUse = this.db.prepare('SELECT port FROM tcpip_ports WHERE certificate_id = ?').all(id) as { port: number }[];
+    const inUse = this.sql('SELECT port FROM tcpip_ports WHERE certificate_id = ?').all(id) as { port: number }[];
     if (inUse.length) throw new StoreError('INUSE', `the certificate is used by port ${inUse.map((p) => p.port).join(', ')}`, 'id');
-    const info = this.db.prepare('DELETE FROM certificates WHERE id = ?').run(id);
+    const info = this.sql('DELETE FROM certificates WHERE id = ?').run(id);
     if (info.changes === 0) throw new StoreError('NOTFOUND', `certificate ${id} not found`, 'id');
   }
 
