@@ -311,9 +311,15 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
     };
   }
 
+  /** Settings › Logging › Debug: applies to loggers made from now on (new listeners, sessions). */
+  function applyLogLevel(): void {
+    logger.level = settings()['logging.debug'] ? 'debug' : 'info';
+  }
+
   function changed(area: string): void {
     settingsCache = undefined;
     rangesCache = undefined;
+    applyLogLevel();
     dataVersion = repo.dataVersion();
     events.emit('config.changed', { area });
     if (running) void reconcile();
@@ -328,6 +334,7 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
       dataVersion = v;
       settingsCache = undefined;
       rangesCache = undefined;
+      applyLogLevel();
       appLog.info({ event: 'config.reloaded' }, 'configuration changed by another process: applied');
       events.emit('config.changed', { area: 'external' });
       void reconcile();
