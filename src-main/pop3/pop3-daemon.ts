@@ -47,6 +47,8 @@ export function createPop3Listener(entry: TcpIpPort, bindPort: number, deps: Pop
     });
     connections++;
     socket.on('error', () => undefined);
+    // Replies are written whole; do not hold small segments back for the client's delayed ACK.
+    socket.setNoDelay(true);
     const ip = normalizeIp(socket.remoteAddress ?? '');
     const id = randomBytes(6).toString('base64url');
     const slog = log.child({ sid: id, ip });
