@@ -7,7 +7,7 @@ import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../logging/logger';
 import { LineReader } from './line-reader';
-import { DotStuffer } from './dot-stuff';
+import { DotStuffer, stuff } from './dot-stuff';
 import { COMMANDS } from './command-table';
 import { messageNumber } from './command';
 import { pop3Error } from './errors';
@@ -226,6 +226,12 @@ export class Pop3Connection {
         this.write(`+OK ${text}\r\n${body}${lines.length ? '\r\n' : ''}.\r\n`);
       },
       stream: (text, body) => this.stream(text, body),
+      sendWhole: (text, data) => {
+        const body = stuff(data, true);
+        const end = body.length === 0 || body[body.length - 1] === 0x0a ? '.\r\n' : '\r\n.\r\n';
+        // +OK 1234 octets / <message> / .
+        this.write(Buffer.concat([Buffer.from(`+OK ${text}\r\n`, 'latin1'), body, Buffer.from(end, 'latin1')]));
+      },
       message: (arg) => {
         const s = this.state;
         if (s.kind !== 'transaction') return undefined;

@@ -32,6 +32,8 @@ export interface Pop3Context {
   multiline(text: string, lines: readonly string[]): void;
   /** "+OK text", then the stream byte-stuffed, then the terminating "."; false if cut short. */
   stream(text: string, body: Readable): Promise<boolean>;
+  /** The same for a message already in memory (small messages: one write, no stream). */
+  sendWhole(text: string, data: Buffer): void;
   /** The message with number n, or an -ERR already sent when there is none. */
   message(n: string | undefined): { n: number; msg: MaildropMessage } | undefined;
   login(username: string, password: string): Promise<void>;

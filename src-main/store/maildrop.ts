@@ -13,6 +13,8 @@ export interface MaildropMessage {
   readonly uid: number;
   readonly size: number;
   readonly file: string;
+  /** Has \Seen; RETR marks it once (a second RETR in the session writes nothing). */
+  seen: boolean;
 }
 
 export interface Maildrop {
@@ -30,7 +32,7 @@ export class MaildropStore {
   ) {
     this.stmts = {
       inbox: db.prepare("SELECT id, uidvalidity FROM mailboxes WHERE account_id = ? AND name = 'INBOX'"),
-      list: db.prepare('SELECT id, uid, size, file FROM messages WHERE mailbox_id = ? ORDER BY uid'),
+      list: db.prepare("SELECT id, uid, size, file, (' ' || flags || ' ') LIKE '% \\Seen %' AS seen FROM messages WHERE mailbox_id = ? ORDER BY uid"),
       seen: db.prepare(
         "UPDATE messages SET flags = trim(flags || ' \\Seen'), modseq = (SELECT highestmodseq + 1 FROM mailboxes WHERE id = messages.mailbox_id) WHERE id = ? AND (' ' || flags || ' ') NOT LIKE '% \\Seen %'",
       ),
@@ -43,7 +45,8 @@ export class MaildropStore {
   open(accountId: number): Maildrop {
     const box = this.stmts.inbox.get(accountId) as { id: number; uidvalidity: number } | undefined;
     if (!box) throw new StoreError('NOTFOUND', 'the account has no INBOX');
-    return { mailboxId: box.id, uidvalidity: box.uidvalidity, messages: this.stmts.list.all(box.id) as MaildropMessage[] };
+    const rows = this.stmts.list.all(box.id) as (Omit<MaildropMessage, 'seen'> & { seen: number })[];
+    return { mailboxId: box.id, uidvalidity: box.uidvalidity, messages: rows.map((r) => ({ ...r, seen: r.seen === 1 })) };
   }
 
   /** Adds \Seen (RETR). A message already gone (expunged by IMAP) is ignored. */
