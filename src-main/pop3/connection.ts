@@ -176,7 +176,9 @@ export class Pop3Connection {
     if (kind === 'update' || !cmd.states.includes(kind)) {
       return this.bad(kind === 'authorization' ? `${verb} needs you to log in first` : `${verb} is not allowed now`);
     }
-    this.opts.log.debug({ event: 'pop3.command', cmd: verb, args: cmd.secret ? '[redacted]' : rest.slice(0, 100) }, 'C: ' + verb);
+    if (this.opts.log.isLevelEnabled('debug')) {
+      this.opts.log.debug({ event: 'pop3.command', cmd: verb, args: cmd.secret ? '[redacted]' : rest.slice(0, 100) }, 'C: ' + verb);
+    }
     const args = verb === 'PASS' ? [rest] : rest.split(' ').filter(Boolean);
     try {
       await cmd.handle(this.context(), args);
@@ -208,13 +210,27 @@ export class Pop3Connection {
     return this.secure || this.opts.plaintextAllowedInsecure;
   }
 
+  /** One context per connection (commands run one at a time); its state fields read live. */
+  private ctx: Pop3Context | undefined;
+
   private context(): Pop3Context {
-    return {
+    if (this.ctx) return this.ctx;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const conn = this;
+    this.ctx = {
       deps: this.deps,
-      state: this.state,
-      secure: this.secure,
-      plaintextAllowed: this.plaintextAllowed(),
-      stlsAvailable: this.opts.stls && !this.secure,
+      get state() {
+        return conn.state;
+      },
+      get secure() {
+        return conn.secure;
+      },
+      get plaintextAllowed() {
+        return conn.plaintextAllowed();
+      },
+      get stlsAvailable() {
+        return conn.opts.stls && !conn.secure;
+      },
       ip: this.opts.ip,
       setState: (s) => {
         this.state = s;
@@ -257,6 +273,7 @@ export class Pop3Connection {
       startTls: () => this.upgrade(),
       quit: () => this.quit(),
     };
+    return this.ctx;
   }
 
   /** Resolves true when the whole message and its terminating line went out. */
