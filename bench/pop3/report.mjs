@@ -4,41 +4,16 @@
 // per operation, the median (min–max) over the measured sessions r1..rN (noisy repeats excluded),
 // r0 (first touch) apart, and the ratio ours / reference of the medians.
 //   node bench/pop3/report.mjs results.jsonl [--env results.env.txt] [--ref dovecot]
-import { readFileSync } from 'node:fs';
+import { formatters, median, peakMiB, readResults, reportArgs, vals } from '../lib/common.mjs';
 
-const argv = process.argv.slice(2);
-const file = argv[0];
-if (!file) {
-  process.stderr.write('usage: node bench/pop3/report.mjs RESULTS.jsonl [--env ENV.txt] [--ref dovecot]\n');
-  process.exit(2);
-}
-const opt = (k, d) => { const i = argv.indexOf(k); return i > 0 ? argv[i + 1] : d; };
-const ref = opt('--ref', 'dovecot');
-const envTxt = opt('--env') ? readFileSync(opt('--env'), 'utf8').trim() : '';
-
-const rows = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-for (const r of rows) {
-  const [scen, server, params, rep] = String(r.label || '').split('|');
-  Object.assign(r, { scen, server, params, rep });
-}
+const { file, ref, envTxt } = reportArgs('bench/pop3/report.mjs', 'dovecot');
+const { fmt, spread } = formatters(1);
+const rows = readResults(file);
 const pop = rows.filter((r) => r.scen === 'pop3');
 const measured = pop.filter((r) => /^r[1-9]\d*$/.test(r.rep));
 const first = pop.filter((r) => r.rep === 'r0');
 const noisy = pop.filter((r) => /-noisy\d+$/.test(r.rep || ''));
 
-const median = (v) => {
-  const s = v.filter((x) => x != null && !Number.isNaN(x)).sort((a, b) => a - b);
-  if (!s.length) return null;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const get = (o, p) => p.split('.').reduce((a, k) => (a == null ? a : a[k]), o);
-const fmt = (v, d = 1) => (v == null || Number.isNaN(v) ? '–' : Number(v).toFixed(d));
-const vals = (rs, f) => rs.map((r) => (typeof f === 'function' ? f(r) : get(r, f))).filter((x) => x != null);
-const spread = (rs, f, d = 1) => {
-  const v = vals(rs, f);
-  return v.length ? `${fmt(median(v), d)} (${fmt(Math.min(...v), d)}–${fmt(Math.max(...v), d)})` : '–';
-};
 const servers = [...new Set(measured.map((r) => r.server))].sort((a, b) => (a === ref ? -1 : b === ref ? 1 : a < b ? -1 : 1));
 const by = (rs, s) => rs.filter((r) => r.server === s);
 
@@ -89,7 +64,6 @@ p();
 // (the per-session pop3/pop3-login/auth processes), RSS = the harness's sampled peak over the tree.
 p('| server | runs | session wall s | server CPU s / session | server CPU % of one core | server peak RSS MiB | processes | client CPU % | other CPU % | loadavg (1 min) at start |');
 p('|---|---|---|---|---|---|---|---|---|---|');
-const peakMiB = (r) => (r.serverProc?.vmHwmKb ?? r.monitor?.serverRssPeakKb ?? null) / 1024 || null;
 for (const s of servers) {
   const rs = by(measured, s);
   p(`| ${s} | ${rs.length} | ${spread(rs, 'monitor.wallS', 2)} | ${spread(rs, 'monitor.serverCpuS', 2)} | ${spread(rs, 'monitor.serverCpuPct', 0)} | ` +

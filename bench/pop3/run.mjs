@@ -31,17 +31,14 @@
 // Core modules only (plus the repo's better-sqlite3 for the fill check, and the harness's CommonJS
 // lib/ for the corpus and the SMTP client). Loopback only. Every wait is bounded; the whole script
 // has a hard deadline (--deadline s) after which it stops the server and the loader by PID.
-import { spawn, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '../..');
-const require = createRequire(path.join(repoRoot, 'package.json'));
+import {
+  activeDirs, buzon, envInfo, freePort, harnessDir, installAbortHandlers, killAll, loadavg, makeLog, median, nowMs,
+  parseOptions, procCpuS, procStatus, r1, removeActiveDirs, repoRequire, run, spawnServe, stopServer, waitQuiet,
+} from '../lib/common.mjs';
 
 const USAGE = `usage: node bench/pop3/run.mjs [options]
   --messages N       maildrop size: corpus messages delivered to pop@bench.test over SMTP (1000)
@@ -71,113 +68,19 @@ const PASS = 'benchpass';
 
 // ---------------------------------------------------------------- options
 function parseArgs(argv) {
-  const o = {
+  const o = parseOptions(argv, {
     messages: 1000, retr: 1000, reps: 3, fillConns: 4, refPort: 0, refUser: 'pop', refPass: 'benchpass', refPids: '',
     refLabel: 'dovecot', out: '', harness: '', maxSeconds: 300, quietBusy: 15, quietWait: 20, otherMax: 45, retries: 2,
     cpuProf: '', serverNodeArgs: '', keep: false, deadline: 0, labelServer: 'buzon', help: false,
-  };
-  const flags = new Set(['keep', 'help']);
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    if (a === '-h') a = '--help';
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    a = a.slice(2);
-    let val;
-    const eq = a.indexOf('=');
-    if (eq >= 0) { val = a.slice(eq + 1); a = a.slice(0, eq); } else if (flags.has(a)) val = true;
-    else { val = argv[++i]; if (val === undefined) throw new Error(`--${a} needs a value`); }
-    const key = a.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-    if (!(key in o)) throw new Error(`unknown option --${a}\n${USAGE}`);
-    if (typeof o[key] === 'number') {
-      val = Number(val);
-      if (!Number.isFinite(val) || val < 0) throw new Error(`--${a}: expected a number`);
-    } else if (typeof o[key] === 'boolean' && typeof val === 'string') val = !/^(0|false|no)$/i.test(val);
-    o[key] = val;
-  }
+  }, USAGE);
   if (o.messages < 1 || o.retr < 1 || o.reps < 1 || o.fillConns < 1) throw new Error('--messages, --retr, --reps, --fill-conns must be ≥ 1');
-  o.harness = path.resolve(o.harness || path.resolve(repoRoot, '../shared/bench'));
+  o.harness = harnessDir(o.harness);
   const servers = o.refPort ? 2 : 1;
   if (!o.deadline) o.deadline = 600 + (o.reps + 1) * servers * (1 + o.retries) * (o.quietWait + o.maxSeconds + 150);
   return o;
 }
 
-// ---------------------------------------------------------------- small helpers
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
-const r1 = (v) => (v == null ? v : Math.round(v * 10) / 10);
-const log = (s) => process.stderr.write(`[bench:pop3 ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
-
-function median(values) {
-  const s = values.filter((v) => v != null && !Number.isNaN(v)).sort((a, b) => a - b);
-  if (!s.length) return null;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function cpuSnap() {
-  const l = readFileSync('/proc/stat', 'latin1').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  return { idle: l[3] + (l[4] || 0), total: l.reduce((a, b) => a + b, 0) };
-}
-
-/** Like the harness's quiet.js: 1 s windows until busy% (of all cores) ≤ maxBusy, bounded. */
-async function waitQuiet(maxBusy, maxWaitS) {
-  const t0 = Date.now();
-  let busy = null;
-  if (maxWaitS <= 0) return { busyPct: null, waitedS: 0, quiet: null };
-  while (Date.now() - t0 < maxWaitS * 1000) {
-    const a = cpuSnap();
-    await sleep(1000);
-    const b = cpuSnap();
-    busy = 100 * (1 - (b.idle - a.idle) / Math.max(1, b.total - a.total));
-    if (busy <= maxBusy) break;
-  }
-  return { busyPct: r1(busy), waitedS: Math.round((Date.now() - t0) / 100) / 10, quiet: busy !== null && busy <= maxBusy };
-}
-
-function procStatus(pid) {
-  try {
-    const t = readFileSync(`/proc/${pid}/status`, 'latin1');
-    const kb = (k) => { const m = new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(t); return m ? Number(m[1]) : null; };
-    return { vmHwmKb: kb('VmHWM'), vmRssKb: kb('VmRSS'), threads: Number((/^Threads:\s+(\d+)/m.exec(t) || [])[1]) || null };
-  } catch { return { vmHwmKb: null, vmRssKb: null, threads: null }; }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
-
-// Child processes we started, stopped by PID on every exit path.
-const children = new Set();
-function track(child) { children.add(child); child.once('exit', () => children.delete(child)); return child; }
-function killAll(signal = 'SIGTERM') { for (const c of children) { try { c.kill(signal); } catch { /* gone */ } } }
-// The data folder in use, removed on an abort (deadline, signal) unless --keep.
-const activeDirs = new Set();
-function removeActiveDirs() { for (const d of activeDirs) rmSync(d, { recursive: true, force: true }); }
-
-/** Runs a command to completion (bounded); resolves {code, stdout, stderr}. */
-function run(cmd, args, { timeoutMs = 60_000, cwd = repoRoot } = {}) {
-  return new Promise((resolve, reject) => {
-    const c = track(spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
-    let stdout = '', stderr = '';
-    c.stdout.on('data', (d) => { stdout += d; });
-    c.stderr.on('data', (d) => { stderr += d; });
-    const t = setTimeout(() => { c.kill('SIGKILL'); reject(new Error(`${path.basename(args[0] ?? cmd)} timed out after ${timeoutMs} ms`)); }, timeoutMs);
-    c.on('error', (e) => { clearTimeout(t); reject(e); });
-    c.on('exit', (code, sig) => { clearTimeout(t); resolve({ code: code ?? (sig ? 128 : 1), stdout, stderr }); });
-  });
-}
-
-const BUZON = path.join(repoRoot, 'bin', 'buzon.mjs');
-async function buzon(data, ...args) {
-  const r = await run(process.execPath, [BUZON, '--data', data, ...args]);
-  if (r.code !== 0) throw new Error(`buzon ${args.join(' ')} failed (${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
-  return r.stdout;
-}
+const log = makeLog('pop3');
 
 // ---------------------------------------------------------------- server lifecycle
 /** Account + ports: SMTP entry 1 and the POP3 110 entry on 127.0.0.1, every other entry off. */
@@ -198,10 +101,7 @@ async function configure(data, smtpPort, pop3Port) {
 /** Starts `buzon serve --quiet`; resolves once it printed `ready` and its SMTP and POP3 lines. */
 function startServer(data, smtpPort, pop3Port, o) {
   return new Promise((resolve, reject) => {
-    const nodeArgs = o.serverNodeArgs ? o.serverNodeArgs.split(/\s+/).filter(Boolean) : [];
-    if (o.cpuProf) { mkdirSync(o.cpuProf, { recursive: true }); nodeArgs.push('--cpu-prof', '--cpu-prof-dir', path.resolve(o.cpuProf)); }
-    const t0 = nowMs();
-    const c = track(spawn(process.execPath, [...nodeArgs, BUZON, '--data', data, 'serve', '--quiet'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const { child: c, t0 } = spawnServe(data, o);
     let out = '', err = '', done = false;
     const finish = (e, v) => { if (done) return; done = true; clearTimeout(t); if (e) reject(e); else resolve(v); };
     const t = setTimeout(() => { c.kill('SIGKILL'); finish(new Error(`serve did not print ready within 30 s:\n${out}${err}`)); }, 30_000);
@@ -218,16 +118,6 @@ function startServer(data, smtpPort, pop3Port, o) {
     });
     c.stderr.on('data', (d) => { err += d; });
     c.on('exit', (code) => finish(new Error(`serve exited (${code}) before ready:\n${out}${err}`)));
-  });
-}
-
-function stopServer(srv, timeoutMs = 15_000) {
-  return new Promise((resolve) => {
-    const c = srv.child;
-    if (c.exitCode !== null || c.signalCode !== null) return resolve(c.exitCode);
-    const t = setTimeout(() => { log(`serve pid ${c.pid} did not stop in ${timeoutMs} ms: SIGKILL`); c.kill('SIGKILL'); }, timeoutMs);
-    c.once('exit', (code) => { clearTimeout(t); resolve(code); });
-    c.kill('SIGTERM');
   });
 }
 
@@ -261,7 +151,7 @@ async function fill(o, smtpPort, n) {
 
 /** pop's INBOX in the index: rows, rows whose .eml exists, and their octets. */
 function countMaildrop(data) {
-  const Database = require('better-sqlite3');
+  const Database = repoRequire('better-sqlite3');
   const db = new Database(path.join(data, 'buzon.db'), { readonly: true, fileMustExist: true });
   try {
     const rows = db
@@ -274,52 +164,31 @@ function countMaildrop(data) {
 }
 
 // ---------------------------------------------------------------- one session (shared harness)
-function procCpuS(pid) {
-  try {
-    const st = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100; // incl. reaped children, USER_HZ = 100
-  } catch { return null; }
-}
+// CPU of our serve process incl. reaped children.
+const serverCpuS = (pid) => procCpuS(pid, { withChildren: true });
 
 /** One pop3-bench.js session against {port, user, pass, pids}; resolves the harness's JSON + ours. */
 async function session(o, t, label) {
   const quiet = await waitQuiet(o.quietBusy, o.quietWait);
-  const loadavg = readFileSync('/proc/loadavg', 'latin1').split(' ').slice(0, 3).map(Number);
+  const loadavgStart = loadavg();
   const args = [path.join(o.harness, 'pop3-bench.js'), '--host', '127.0.0.1', '--port', String(t.port), '--user', t.user, '--pass', t.pass,
     '--retr', String(o.retr), '--max-seconds', String(o.maxSeconds), '--server-pids', String(t.pids || ''), '--label', label];
-  const cpu0 = t.ownPid ? procCpuS(t.ownPid) : null;
+  const cpu0 = t.ownPid ? serverCpuS(t.ownPid) : null;
   const r = await run(process.execPath, args, { timeoutMs: (o.maxSeconds + 150) * 1000, cwd: o.harness });
-  const cpu1 = t.ownPid ? procCpuS(t.ownPid) : null;
+  const cpu1 = t.ownPid ? serverCpuS(t.ownPid) : null;
   const line = r.stdout.trim().split('\n').filter(Boolean).pop();
   let res = null;
   try { res = JSON.parse(line); } catch { /* below */ }
   if (!res) throw new Error(`pop3-bench gave no result (exit ${r.code}):\n${r.stderr}`);
   res.server = t.name;
   res.exitCode = r.code;
-  res.noise = { loadavgStart: loadavg, quietBusyPct: quiet.busyPct, quietWaitedS: quiet.waitedS, otherCpuPct: res.monitor?.otherCpuPct ?? null, machineBusyPct: res.monitor?.machineBusyPct ?? null };
+  res.noise = { loadavgStart, quietBusyPct: quiet.busyPct, quietWaitedS: quiet.waitedS, otherCpuPct: res.monitor?.otherCpuPct ?? null, machineBusyPct: res.monitor?.machineBusyPct ?? null };
   if (t.ownPid) {
     const st = procStatus(t.ownPid);
     res.serverProc = { pid: t.ownPid, vmHwmKb: st.vmHwmKb, vmRssKb: st.vmRssKb, threads: st.threads, cpuS: cpu0 != null && cpu1 != null ? Math.round((cpu1 - cpu0) * 100) / 100 : null };
   }
   res.harnessSummary = r.stderr.trim().split('\n').pop();
   return res;
-}
-
-let envCache = null;
-function envInfo() {
-  if (envCache) return envCache;
-  let commit = null, dirty = null;
-  try {
-    commit = execFileSync('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    // uncommitted changes under src-main (the code being measured): other people may be editing
-    dirty = execFileSync('git', ['-C', repoRoot, 'status', '--porcelain', '--', 'src-main'], { encoding: 'utf8', timeout: 5000 }).split('\n').filter(Boolean).length;
-  } catch {
-    // an exported snapshot (git archive) records its commit in .bench-commit
-    try { commit = readFileSync(path.join(repoRoot, '.bench-commit'), 'utf8').trim(); dirty = 0; } catch { /* unknown */ }
-  }
-  envCache = { node: process.version, commit, srcMainChangedFiles: dirty, host: `${os.release()} ${os.arch()}`, ncpu: os.cpus().length, cpu: os.cpus()[0]?.model?.trim(), memGiB: Math.round(os.totalmem() / 2 ** 30), tmp: os.tmpdir() };
-  return envCache;
 }
 
 function emit(o, res) {
@@ -342,13 +211,7 @@ async function main() {
       return 2;
     }
   }
-  const deadline = setTimeout(() => {
-    log(`hard deadline of ${o.deadline} s reached: stopping children and exiting`);
-    killAll('SIGKILL');
-    setTimeout(() => { removeActiveDirs(); process.exit(3); }, 500);
-  }, o.deadline * 1000);
-  deadline.unref();
-  for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => { log(`${sig}: stopping`); killAll('SIGTERM'); setTimeout(() => { killAll('SIGKILL'); removeActiveDirs(); process.exit(130); }, 3000).unref(); });
+  installAbortHandlers(o.deadline, log);
 
   const data = mkdtempSync(path.join(os.tmpdir(), 'buzon-bench-pop3-'));
   if (!o.keep) activeDirs.add(data);
@@ -407,7 +270,7 @@ async function main() {
     if (after.rows !== o.messages) { log(`maildrop changed during the sessions: ${after.rows} rows`); bad++; }
   } finally {
     if (srv) {
-      const code = await stopServer(srv);
+      const code = await stopServer(srv, log);
       if (code !== 0 && code !== null) log(`serve exited with ${code}`);
     }
     if (!o.keep) rmSync(data, { recursive: true, force: true });

@@ -15,19 +15,11 @@
 # Then: node bench/smtp/report.mjs RESULTS.jsonl
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
-BUZON_ROOT=${BUZON_ROOT:-$(cd "$HERE/../.." && pwd)}
-HARNESS=${HARNESS:-$(cd "$BUZON_ROOT/../shared/bench" && pwd)}
+# BUZON_ROOT, HARNESS, QUIET_BUSY/QUIET_WAIT/OTHER_MAX/RETRIES, RESULTS, ENVF; the harness's servers.sh
+source "$HERE/../lib/common.sh"
 REPS=${REPS:-3}
 CONNS=${CONNS:-"10 1 50"}
 SIZE=${SIZE:-2048}
-QUIET_BUSY=${QUIET_BUSY:-15}; QUIET_WAIT=${QUIET_WAIT:-20}; OTHER_MAX=${OTHER_MAX:-45}; RETRIES=${RETRIES:-2}
-TS=$(date +%Y%m%d-%H%M%S)
-RESULTS=${RESULTS:-$HERE/results/compare-$TS.jsonl}
-mkdir -p "$(dirname "$RESULTS")"
-ENVF=${RESULTS%.jsonl}.env.txt
-
-unset OUT   # servers.sh writes its start-timer lines to $OUT (default $RUN/results.jsonl), not to ours
-source "$HARNESS/servers.sh"
 
 # same counts as run-baseline.sh's msgs_for()
 msgs_for() { case "$1:$2" in 2048:1) echo 400 ;; 2048:10) echo 1500 ;; 2048:50) echo 2000 ;;
@@ -42,17 +34,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
 
-for p in 12024 12025 12110 12143; do
-  if ss -ltn "sport = :$p" | grep -q LISTEN; then
-    echo "port $p already in use; stop that server first ($HARNESS/servers.sh stop)" >&2; exit 1
-  fi
-done
+check_ports 12024 12025 12110 12143
 
 {
-  echo "date:     $(date -u +%Y-%m-%dT%H:%M:%SZ)   host: $(uname -r) $(uname -m)"
-  echo "cpu:      $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-  echo "memory:   $(free -g | awk '/Mem:/{print $2}') GiB   disk: $(df -h /tmp | awk 'NR==2{print $1" "$2}') ($(findmnt -no FSTYPE -T /tmp), fsync on)"
-  echo "software: Postfix $(postconf -dh mail_version), Dovecot $(dovecot --version | cut -d' ' -f1), Node $(node --version), Buzón $(git -C "$BUZON_ROOT" rev-parse --short HEAD 2>/dev/null || echo "snapshot $(cat "$BUZON_ROOT/.bench-commit" 2>/dev/null)")"
+  env_machine
+  echo "software: Postfix $(postconf -dh mail_version), Dovecot $(dovecot --version | cut -d' ' -f1), Node $(node --version), Buzón $(buzon_version)"
   echo "reps:     $REPS interleaved   conns: $CONNS   size: $SIZE   loadavg at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } > "$ENVF"
 cat "$ENVF" >&2

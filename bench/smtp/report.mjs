@@ -3,41 +3,13 @@
 // (labels "smtp-load|server|cC-sS|rN"): medians (min–max) over the measured reps r1..rN (noisy
 // and warm-up runs excluded), and the ratio of stored msg/s to the reference server of the same
 // scenario.   node bench/smtp/report.mjs results.jsonl [--env results.env.txt] [--ref postfix]
-import { readFileSync } from 'node:fs';
+import { formatters, median, peakMiB, readResults, reportArgs, vals } from '../lib/common.mjs';
 
-const argv = process.argv.slice(2);
-const file = argv[0];
-if (!file) {
-  process.stderr.write('usage: node bench/smtp/report.mjs RESULTS.jsonl [--env ENV.txt] [--ref postfix]\n');
-  process.exit(2);
-}
-const opt = (k, d) => { const i = argv.indexOf(k); return i > 0 ? argv[i + 1] : d; };
-const ref = opt('--ref', 'postfix');
-const envTxt = opt('--env') ? readFileSync(opt('--env'), 'utf8').trim() : '';
-
-const rows = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-for (const r of rows) {
-  const [scen, server, params, rep] = String(r.label || '').split('|');
-  Object.assign(r, { scen, server, params, rep });
-}
+const { file, ref, envTxt } = reportArgs('bench/smtp/report.mjs', 'postfix');
+const { fmt, spread } = formatters(0);
+const rows = readResults(file);
 const measured = rows.filter((r) => r.scen === 'smtp-load' && /^r[1-9]\d*$/.test(r.rep));
 const noisy = rows.filter((r) => r.scen === 'smtp-load' && /-noisy\d+$/.test(r.rep || ''));
-
-const median = (v) => {
-  const s = v.filter((x) => x != null && !Number.isNaN(x)).sort((a, b) => a - b);
-  if (!s.length) return null;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const get = (o, p) => p.split('.').reduce((a, k) => (a == null ? a : a[k]), o);
-const fmt = (v, d = 0) => (v == null || Number.isNaN(v) ? '–' : Number(v).toFixed(d));
-const vals = (rs, f) => rs.map((r) => (typeof f === 'function' ? f(r) : get(r, f))).filter((x) => x != null);
-const spread = (rs, f, d = 0) => {
-  const v = vals(rs, f);
-  return v.length ? `${fmt(median(v), d)} (${fmt(Math.min(...v), d)}–${fmt(Math.max(...v), d)})` : '–';
-};
-// Peak RSS: Buzón = VmHWM of the serve process; others = the harness's sampled peak over their trees.
-const peakMiB = (r) => (r.serverProc?.vmHwmKb ?? r.monitor?.serverRssPeakKb ?? null) / 1024 || null;
 
 // CPU time the server spent per accepted message (over the whole load + delivery wait): less
 // sensitive to other tenants than msg/s, since it counts the server's own CPU only.

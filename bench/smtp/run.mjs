@@ -28,17 +28,13 @@
 // Core modules only (plus the repo's better-sqlite3 for the count). Loopback only. Every wait is
 // bounded; the whole script has a hard deadline (--deadline s) after which it stops the server
 // and the loader by PID and exits.
-import { spawn, execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '../..');
-const require = createRequire(path.join(repoRoot, 'package.json'));
+import {
+  activeDirs, buzon, envInfo, freePort, harnessDir, installAbortHandlers, killAll, loadavg, makeLog, median, nowMs,
+  parseOptions, procCpuS, procStatus, r1, repoRequire, run, spawnServe, stopServer, waitQuiet,
+} from '../lib/common.mjs';
 
 const USAGE = `usage: node bench/smtp/run.mjs [options]
   --conns C          concurrent SMTP connections (10)
@@ -63,122 +59,21 @@ const USAGE = `usage: node bench/smtp/run.mjs [options]
 
 // ---------------------------------------------------------------- options
 function parseArgs(argv) {
-  const o = {
+  const o = parseOptions(argv, {
     conns: 10, messages: 1500, size: 2048, reps: 3, firstRep: 1, warmup: 200, out: '', harness: '',
     maxSeconds: 300, verifyTimeout: 60, quietBusy: 15, quietWait: 20, otherMax: 45, retries: 2,
     cpuProf: '', serverNodeArgs: '', keep: false, deadline: 0, labelServer: 'buzon', help: false,
-  };
-  const flags = new Set(['keep', 'help']);
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    if (a === '-h') a = '--help';
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    a = a.slice(2);
-    let val;
-    const eq = a.indexOf('=');
-    if (eq >= 0) { val = a.slice(eq + 1); a = a.slice(0, eq); } else if (flags.has(a)) val = true;
-    else { val = argv[++i]; if (val === undefined) throw new Error(`--${a} needs a value`); }
-    const key = a.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-    if (!(key in o)) throw new Error(`unknown option --${a}\n${USAGE}`);
-    if (typeof o[key] === 'number') {
-      val = Number(val);
-      if (!Number.isFinite(val) || val < 0) throw new Error(`--${a}: expected a number`);
-    } else if (typeof o[key] === 'boolean' && typeof val === 'string') val = !/^(0|false|no)$/i.test(val);
-    o[key] = val;
-  }
+  }, USAGE);
   if (o.conns < 1 || o.messages < 1 || o.size < 64 || o.reps < 1) throw new Error('--conns, --messages, --reps must be ≥ 1 and --size ≥ 64');
-  o.harness = path.resolve(o.harness || path.resolve(repoRoot, '../shared/bench'));
+  o.harness = harnessDir(o.harness);
   if (!o.deadline) o.deadline = o.reps * (1 + o.retries) * (o.quietWait + 60 + o.maxSeconds + o.verifyTimeout) + 120;
   return o;
 }
 
 // ---------------------------------------------------------------- small helpers
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
-const r1 = (v) => (v == null ? v : Math.round(v * 10) / 10);
-const log = (s) => process.stderr.write(`[bench:smtp ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+const log = makeLog('smtp');
 const RCPTS = Array.from({ length: 10 }, (_, i) => `rcpt${String(i + 1).padStart(2, '0')}`);
 const DOMAIN = 'bench.test';
-
-function median(values) {
-  const s = values.filter((v) => v != null && !Number.isNaN(v)).sort((a, b) => a - b);
-  if (!s.length) return null;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function cpuSnap() {
-  const l = readFileSync('/proc/stat', 'latin1').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  return { idle: l[3] + (l[4] || 0), total: l.reduce((a, b) => a + b, 0) };
-}
-
-/** Like the harness's quiet.js: 1 s windows until busy% (of all cores) ≤ maxBusy, bounded. */
-async function waitQuiet(maxBusy, maxWaitS) {
-  const t0 = Date.now();
-  let busy = null;
-  if (maxWaitS <= 0) return { busyPct: null, waitedS: 0, quiet: null };
-  while (Date.now() - t0 < maxWaitS * 1000) {
-    const a = cpuSnap();
-    await sleep(1000);
-    const b = cpuSnap();
-    busy = 100 * (1 - (b.idle - a.idle) / Math.max(1, b.total - a.total));
-    if (busy <= maxBusy) break;
-  }
-  return { busyPct: r1(busy), waitedS: Math.round((Date.now() - t0) / 100) / 10, quiet: busy !== null && busy <= maxBusy };
-}
-
-function procStatus(pid) {
-  try {
-    const t = readFileSync(`/proc/${pid}/status`, 'latin1');
-    const kb = (k) => { const m = new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(t); return m ? Number(m[1]) : null; };
-    return { vmHwmKb: kb('VmHWM'), vmRssKb: kb('VmRSS'), threads: Number((/^Threads:\s+(\d+)/m.exec(t) || [])[1]) || null };
-  } catch { return { vmHwmKb: null, vmRssKb: null, threads: null }; }
-}
-
-function procCpuS(pid) {
-  try {
-    const st = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, USER_HZ = 100
-  } catch { return null; }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
-
-// Child processes we started, stopped by PID on every exit path.
-const children = new Set();
-function track(child) { children.add(child); child.once('exit', () => children.delete(child)); return child; }
-function killAll(signal = 'SIGTERM') { for (const c of children) { try { c.kill(signal); } catch { /* gone */ } } }
-// Data folders of runs in progress, removed on an abort (deadline, signal) unless --keep.
-const activeDirs = new Set();
-function removeActiveDirs() { for (const d of activeDirs) rmSync(d, { recursive: true, force: true }); }
-
-/** Runs a command to completion (bounded); resolves {code, stdout, stderr}. */
-function run(cmd, args, { timeoutMs = 60_000, cwd = repoRoot, passStderr = false } = {}) {
-  return new Promise((resolve, reject) => {
-    const c = track(spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
-    let stdout = '', stderr = '';
-    c.stdout.on('data', (d) => { stdout += d; });
-    c.stderr.on('data', (d) => { stderr += d; if (passStderr) process.stderr.write(d); });
-    const t = setTimeout(() => { c.kill('SIGKILL'); reject(new Error(`${path.basename(args[0] ?? cmd)} timed out after ${timeoutMs} ms`)); }, timeoutMs);
-    c.on('error', (e) => { clearTimeout(t); reject(e); });
-    c.on('exit', (code, sig) => { clearTimeout(t); resolve({ code: code ?? (sig ? 128 : 1), stdout, stderr }); });
-  });
-}
-
-const BUZON = path.join(repoRoot, 'bin', 'buzon.mjs');
-async function buzon(data, ...args) {
-  const r = await run(process.execPath, [BUZON, '--data', data, ...args]);
-  if (r.code !== 0) throw new Error(`buzon ${args.join(' ')} failed (${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
-  return r.stdout;
-}
 
 // ---------------------------------------------------------------- server lifecycle
 async function configure(data, port) {
@@ -197,10 +92,7 @@ async function configure(data, port) {
 /** Starts `buzon serve --quiet`; resolves once it printed `ready` and its SMTP line. */
 function startServer(data, port, o) {
   return new Promise((resolve, reject) => {
-    const nodeArgs = o.serverNodeArgs ? o.serverNodeArgs.split(/\s+/).filter(Boolean) : [];
-    if (o.cpuProf) { mkdirSync(o.cpuProf, { recursive: true }); nodeArgs.push('--cpu-prof', '--cpu-prof-dir', path.resolve(o.cpuProf)); }
-    const t0 = nowMs();
-    const c = track(spawn(process.execPath, [...nodeArgs, BUZON, '--data', data, 'serve', '--quiet'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const { child: c, t0 } = spawnServe(data, o);
     let out = '', err = '', bound = null, done = false;
     const finish = (e, v) => { if (done) return; done = true; clearTimeout(t); if (e) reject(e); else resolve(v); };
     const t = setTimeout(() => { c.kill('SIGKILL'); finish(new Error(`serve did not print ready within 30 s:\n${out}${err}`)); }, 30_000);
@@ -218,19 +110,9 @@ function startServer(data, port, o) {
   });
 }
 
-function stopServer(srv, timeoutMs = 15_000) {
-  return new Promise((resolve) => {
-    const c = srv.child;
-    if (c.exitCode !== null || c.signalCode !== null) return resolve(c.exitCode);
-    const t = setTimeout(() => { log(`serve pid ${c.pid} did not stop in ${timeoutMs} ms: SIGKILL`); c.kill('SIGKILL'); }, timeoutMs);
-    c.once('exit', (code) => { clearTimeout(t); resolve(code); });
-    c.kill('SIGTERM');
-  });
-}
-
 // ---------------------------------------------------------------- counting what is stored
 function openIndex(data) {
-  const Database = require('better-sqlite3');
+  const Database = repoRequire('better-sqlite3');
   return new Database(path.join(data, 'buzon.db'), { readonly: true, fileMustExist: true });
 }
 
@@ -305,7 +187,7 @@ async function oneRun(o, label) {
     }
     const quiet = await waitQuiet(o.quietBusy, o.quietWait);
     const before = { maxId: maxMessageId(data), eml: countEml(data) };
-    const loadavg = readFileSync('/proc/loadavg', 'latin1').split(' ').slice(0, 3).map(Number);
+    const loadavgStart = loadavg();
     const cpu0 = procCpuS(srv.pid);
     const { res, human } = await runLoader(o, loaderArgs(o, port, srv.pid, shim, { conns: o.conns, messages: o.messages, label }));
     const cpu1 = procCpuS(srv.pid);
@@ -314,7 +196,7 @@ async function oneRun(o, label) {
     const emlNow = countEml(data);
     const alive = srv.child.exitCode === null;
     const srvPid = srv.pid, srvStartMs = srv.startMs;
-    await stopServer(srv);
+    await stopServer(srv, log);
     const exitCode = srv.child.exitCode;
     srv = null;
 
@@ -339,33 +221,17 @@ async function oneRun(o, label) {
         aliveAfterRun: alive, exitCode,
       },
       monitor: res.monitor,
-      noise: { loadavgStart: loadavg, quietBusyPct: quiet.busyPct, quietWaitedS: quiet.waitedS, otherCpuPct: res.monitor?.otherCpuPct ?? null, machineBusyPct: res.monitor?.machineBusyPct ?? null },
+      noise: { loadavgStart, quietBusyPct: quiet.busyPct, quietWaitedS: quiet.waitedS, otherCpuPct: res.monitor?.otherCpuPct ?? null, machineBusyPct: res.monitor?.machineBusyPct ?? null },
       env: envInfo(),
       loaderSummary: human,
       dataDir: o.keep ? data : undefined,
     };
     return out;
   } finally {
-    if (srv) await stopServer(srv);
+    if (srv) await stopServer(srv, log);
     if (!o.keep) rmSync(data, { recursive: true, force: true });
     activeDirs.delete(data);
   }
-}
-
-let envCache = null;
-function envInfo() {
-  if (envCache) return envCache;
-  let commit = null, dirty = null;
-  try {
-    commit = execFileSync('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    // uncommitted changes under src-main (the code being measured) — other people may be editing
-    dirty = execFileSync('git', ['-C', repoRoot, 'status', '--porcelain', '--', 'src-main'], { encoding: 'utf8', timeout: 5000 }).split('\n').filter(Boolean).length;
-  } catch {
-    // an exported snapshot (git archive) records its commit in .bench-commit
-    try { commit = readFileSync(path.join(repoRoot, '.bench-commit'), 'utf8').trim(); dirty = 0; } catch { /* unknown */ }
-  }
-  envCache = { node: process.version, commit, srcMainChangedFiles: dirty, host: `${os.release()} ${os.arch()}`, ncpu: os.cpus().length, cpu: os.cpus()[0]?.model?.trim(), memGiB: Math.round(os.totalmem() / 2 ** 30), tmp: os.tmpdir() };
-  return envCache;
 }
 
 // ---------------------------------------------------------------- main
@@ -377,13 +243,7 @@ async function main() {
     process.stderr.write(`no smtp-load.js in ${o.harness} (the shared mailbench folder); pass --harness DIR\n`);
     return 2;
   }
-  const deadline = setTimeout(() => {
-    log(`hard deadline of ${o.deadline} s reached: stopping children and exiting`);
-    killAll('SIGKILL');
-    setTimeout(() => { removeActiveDirs(); process.exit(3); }, 500);
-  }, o.deadline * 1000);
-  deadline.unref();
-  for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => { log(`${sig}: stopping`); killAll('SIGTERM'); setTimeout(() => { killAll('SIGKILL'); removeActiveDirs(); process.exit(130); }, 3000).unref(); });
+  installAbortHandlers(o.deadline, log);
 
   log(`Buzón ${envInfo().commit ?? ''} vs harness ${o.harness}: ${o.reps} run(s) of ${o.messages} × ${o.size} B over ${o.conns} conns (warm-up ${o.warmup})`);
   const kept = [];
