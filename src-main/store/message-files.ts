@@ -73,14 +73,17 @@ export class MessageFiles {
       for (const t of tmpNames) handles.push(await open(t, 'wx'));
       let pending: Buffer[] = [];
       let pendingBytes = 0;
+      // Each file's own prefix goes out with its first write: a small message is one write.
+      let prefixed = false;
       const flush = async (): Promise<void> => {
-        if (pendingBytes === 0) return;
+        if (pendingBytes === 0 && prefixed) return;
         const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
         pending = [];
         pendingBytes = 0;
-        await Promise.all(handles.map((h) => writeAll(h, data)));
+        const first = !prefixed;
+        prefixed = true;
+        await Promise.all(handles.map((h, i) => writeAll(h, first ? Buffer.concat([targets[i]!.prefix, data]) : data)));
       };
-      await Promise.all(handles.map((h, i) => writeAll(h, targets[i]!.prefix)));
       let refused = false;
       for await (const chunk of source) {
         const buf = chunk as Buffer;
@@ -93,6 +96,7 @@ export class MessageFiles {
             refused = true;
             pending = [];
             pendingBytes = 0;
+            prefixed = true;
             await Promise.all(handles.map((h) => h.truncate(0)));
             continue;
           }
