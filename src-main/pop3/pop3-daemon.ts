@@ -4,28 +4,17 @@
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { randomBytes } from 'node:crypto';
-import type { TcpIpPort, IpRange } from '../shared/model/entities';
-import type { Settings } from '../shared/model/settings';
-import type { AuthService } from '../security/auth/auth-service';
-import type { Autoban } from '../security/autoban/autoban';
+import type { TcpIpPort } from '../shared/model/entities';
 import type { MaildropStore } from '../store/maildrop';
-import type { Logger } from '../logging/logger';
-import type { Clock } from '../server/clock';
-import { bind, type Listener, type TlsMaterial } from '../server/listen';
-import { matchRange, normalizeIp } from '../security/ip/ip-ranges';
+import { bind, type Listener, type ProtocolDeps, type TlsMaterial } from '../server/listen';
+import { normalizeIp } from '../security/ip/ip-ranges';
+import { admit } from '../security/admission';
 import { Pop3Connection } from './connection';
 
-export interface Pop3Deps {
-  readonly settings: () => Settings;
-  readonly hostName: () => string;
-  readonly ranges: () => readonly IpRange[];
-  readonly auth: AuthService;
-  readonly autoban: Autoban;
+export interface Pop3Deps extends ProtocolDeps {
   readonly maildrop: MaildropStore;
   /** Accounts whose maildrop a session holds (RFC 1939 §8 exclusive lock), shared by all listeners. */
   readonly locks: Set<number>;
-  readonly logger: Logger;
-  readonly clock: Clock;
   readonly counters: { pop3Sessions: number; authFailures: number };
 }
 
@@ -58,17 +47,18 @@ export function createPop3Listener(entry: TcpIpPort, bindPort: number, deps: Pop
       socket.end('-ERR [SYS/TEMP] too many connections, try again later\r\n');
       return;
     }
-    if (deps.autoban.isAuthBanned(ip)) {
-      slog.info({ event: 'pop3.connection.banned' }, 'refused: banned IP');
-      socket.end('-ERR [SYS/TEMP] too many failed logons from your address, try again later\r\n');
+    const admission = admit(deps, ip, 'pop3');
+    if (!admission.ok) {
+      if (admission.reason === 'banned') {
+        slog.info({ event: 'pop3.connection.banned' }, 'refused: banned IP');
+        socket.end('-ERR [SYS/TEMP] too many failed logons from your address, try again later\r\n');
+      } else {
+        slog.info({ event: 'pop3.connection.refused', range: admission.range?.name ?? null }, 'refused by IP range');
+        socket.end('-ERR [SYS/PERM] connection refused by IP range policy\r\n');
+      }
       return;
     }
-    const range = matchRange(deps.ranges(), ip, deps.clock.now());
-    if (!range || !range.allowPop3) {
-      slog.info({ event: 'pop3.connection.refused', range: range?.name ?? null }, 'refused by IP range');
-      socket.end('-ERR [SYS/PERM] connection refused by IP range policy\r\n');
-      return;
-    }
+    const range = admission.range;
     deps.counters.pop3Sessions++;
     slog.info({ event: 'pop3.connection.opened', port: entry.port, range: range.name, tls: implicit }, 'connection');
     const conn = new Pop3Connection(socket, deps, {

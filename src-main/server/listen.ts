@@ -1,6 +1,23 @@
 // What every protocol listener shares: binding a net/tls server and reporting the port it got
 // (port 0 → an ephemeral port), or rejecting with the bind error (EACCES, EADDRINUSE …).
 import type { Server } from 'node:net';
+import type { IpRange } from '../shared/model/entities';
+import type { Settings } from '../shared/model/settings';
+import type { AuthService } from '../security/auth/auth-service';
+import type { Autoban } from '../security/autoban/autoban';
+import type { Logger } from '../logging/logger';
+import type { Clock } from './clock';
+
+/** What every protocol daemon gets from the host (each adds its own store access). */
+export interface ProtocolDeps {
+  readonly settings: () => Settings;
+  readonly hostName: () => string;
+  readonly ranges: () => readonly IpRange[];
+  readonly auth: AuthService;
+  readonly autoban: Autoban;
+  readonly logger: Logger;
+  readonly clock: Clock;
+}
 
 export interface Listener {
   /** Resolves with the port actually bound. */

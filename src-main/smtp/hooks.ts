@@ -3,31 +3,22 @@
 // generic text, the log gets the reason.
 import type { Readable } from 'node:stream';
 import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerSession } from 'smtp-server';
-import type { Settings } from '../shared/model/settings';
 import type { IpRange, PortSecurity } from '../shared/model/entities';
 import type { Directory } from '../directory/directory';
-import type { AuthService } from '../security/auth/auth-service';
-import type { Autoban } from '../security/autoban/autoban';
 import type { InboundDelivery, LocalRecipient } from '../delivery/inbound';
 import type { ConfigRepo } from '../store/config-repo';
 import type { Logger } from '../logging/logger';
-import type { Clock } from '../server/clock';
-import { matchRange, normalizeIp } from '../security/ip/ip-ranges';
+import { normalizeIp } from '../security/ip/ip-ranges';
+import { admit } from '../security/admission';
 import { decideRelay } from './policy/relay';
 import { REPLIES, toSmtpError, type SmtpReply } from './reply';
 import type { LenientSession } from './lenient-input';
+import type { ProtocolDeps } from '../server/listen';
 
-export interface SmtpDeps {
-  readonly settings: () => Settings;
-  readonly hostName: () => string;
-  readonly ranges: () => readonly IpRange[];
+export interface SmtpDeps extends ProtocolDeps {
   readonly directory: Directory;
-  readonly auth: AuthService;
-  readonly autoban: Autoban;
   readonly repo: ConfigRepo;
   readonly inbound: InboundDelivery;
-  readonly logger: Logger;
-  readonly clock: Clock;
   readonly counters: { smtpSessions: number; messagesAccepted: number; messagesRejected: number; authFailures: number };
 }
 
@@ -70,9 +61,13 @@ export function createHooks(deps: SmtpDeps, port: { id: number; security: PortSe
     const ip = normalizeIp(session.remoteAddress);
     const sid = session.id;
     const slog = log.child({ sid, ip });
-    if (deps.autoban.isAuthBanned(ip)) return deny(cb, REPLIES.banned(), slog, 'smtp.connection.banned');
-    const range = matchRange(deps.ranges(), ip, deps.clock.now());
-    if (!range || !range.allowSmtp) return deny(cb, REPLIES.connectionRefused(), slog, 'smtp.connection.refused', { range: range?.name ?? null });
+    const admission = admit(deps, ip, 'smtp');
+    if (!admission.ok) {
+      return admission.reason === 'banned'
+        ? deny(cb, REPLIES.banned(), slog, 'smtp.connection.banned')
+        : deny(cb, REPLIES.connectionRefused(), slog, 'smtp.connection.refused', { range: admission.range?.name ?? null });
+    }
+    const range = admission.range;
     const s = deps.settings();
     const authNeedsTls = range.requireTlsForAuth && !session.secure;
     session.buzon = {
