@@ -1,5 +1,5 @@
 // The rows that "Default" buttons restore (hMailAdmin's TCP/IP ports and IP ranges pages).
-// Migrations 0002 (SMTP) and 0003 (POP3) seed the same values into a fresh database.
+// Migrations 0002 (SMTP), 0003 (POP3) and 0004 (IMAP) seed the same values into a fresh database.
 import type { IpRange, TcpIpPort } from '../shared/model/entities';
 
 export const DEFAULT_PORTS: ReadonlyArray<Omit<TcpIpPort, 'id' | 'certificateId'>> = [
@@ -8,6 +8,8 @@ export const DEFAULT_PORTS: ReadonlyArray<Omit<TcpIpPort, 'id' | 'certificateId'
   { protocol: 'smtp', address: '0.0.0.0', port: 465, security: 'tls', enabled: false },
   { protocol: 'pop3', address: '0.0.0.0', port: 110, security: 'starttls-optional', enabled: true },
   { protocol: 'pop3', address: '0.0.0.0', port: 995, security: 'tls', enabled: false },
+  { protocol: 'imap', address: '0.0.0.0', port: 143, security: 'starttls-optional', enabled: true },
+  { protocol: 'imap', address: '0.0.0.0', port: 993, security: 'tls', enabled: false },
 ];
 
 const ALL_ALLOWED = {
