@@ -53,6 +53,12 @@ export interface SectionValue {
   readonly origin?: number;
 }
 
+/** Values written one after the other without spaces: the bodies of a multipart BODYSTRUCTURE ("(…)(…)"). */
+export interface JoinedValue {
+  readonly type: 'joined';
+  readonly items: readonly ResponseValue[];
+}
+
 export type ResponseValue =
   | string
   | Buffer
@@ -64,7 +70,8 @@ export type ResponseValue =
   | LiteralValue
   | FileLiteralValue
   | StreamLiteralValue
-  | SectionValue;
+  | SectionValue
+  | JoinedValue;
 
 export interface ResponseCode {
   /** ALERT, UIDVALIDITY, PERMANENTFLAGS, TOOBIG… */
@@ -106,6 +113,7 @@ export class LiteralSourceError extends Error {
 export const atom = (value: string): AtomValue => ({ type: 'atom', value });
 export const literal = (value: string | Buffer): LiteralValue => ({ type: 'literal', value });
 export const fileLiteral = (path: string, start: number, length: number): FileLiteralValue => ({ type: 'file', path, start, length });
+export const joined = (items: readonly ResponseValue[]): JoinedValue => ({ type: 'joined', items });
 export const streamLiteral = (length: number, open: () => AsyncIterable<Buffer>): StreamLiteralValue => ({ type: 'stream', length, open });
 
 const RESPONSE_NAMES: Record<FetchSectionName, SectionValue['name']> = {
@@ -136,7 +144,7 @@ function checkAtom(text: string, what: string): void {
   if (!/^[\x21-\x7e]+$/.test(text) || /[(){"\]]/.test(text)) throw new TypeError(`${what} is not an atom: ${JSON.stringify(text)}`);
 }
 
-function isNode(v: ResponseValue): v is AtomValue | LiteralValue | FileLiteralValue | StreamLiteralValue | SectionValue {
+function isNode(v: ResponseValue): v is AtomValue | LiteralValue | FileLiteralValue | StreamLiteralValue | SectionValue | JoinedValue {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
 }
 
@@ -237,6 +245,9 @@ class Writer {
         return this.source(v);
       case 'section':
         return this.section(v);
+      case 'joined':
+        for (const item of v.items) this.value(item);
+        return;
     }
   }
 

@@ -1,0 +1,2 @@
+// The MIME structure of stored messages for IMAP FETCH: see structure.ts.
+export * from './structure';
