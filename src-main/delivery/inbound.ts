@@ -9,6 +9,8 @@ import type { Db } from '../store/db';
 import type { MailStore, IndexedMessage } from '../store/mail-store';
 import type { QueueRepo } from '../store/queue-repo';
 import { newMessageName, type FanoutTarget } from '../store/message-files';
+import { MimeAnalyzer, serializeAnalysis, type MessageAnalysis } from '../imap/mime';
+import { shiftAnalysis } from '../imap/mime-shift';
 
 export interface LocalRecipient {
   readonly accountId: number;
@@ -71,14 +73,35 @@ export class InboundDelivery {
       return true;
     };
 
-    const written = await this.mail.files.writeFanout(stream, targets, check);
+    // ENVELOPE and BODYSTRUCTURE for IMAP, from the same single pass over the data. The analysis
+    // never fails the delivery: without it, IMAP computes it from the file when first asked.
+    const analyzer = msg.local.length ? new MimeAnalyzer() : undefined;
+    let analyzerOk = analyzer !== undefined;
+    const observe = (chunk: Buffer): void => {
+      if (!analyzerOk) return;
+      try {
+        analyzer!.write(chunk);
+      } catch {
+        analyzerOk = false;
+      }
+    };
+    const written = await this.mail.files.writeFanout(stream, targets, check, observe);
     if (!written) return failure ?? { ok: false, error: 'aborted' };
+    let analysis: MessageAnalysis | null = null;
+    if (analyzerOk) analysis = await analyzer!.end().catch(() => null);
     const now = msg.now.toISOString();
     let indexed: IndexedMessage[] = [];
     let queueId: number | null = null;
     this.db.transaction(() => {
       indexed = this.mail.indexIntoInbox(
-        msg.local.map((r, i) => ({ accountId: r.accountId, rel: targets[i]!.rel, size: written.sizes[i]!, internalDate: now })),
+        msg.local.map((r, i) => ({
+          accountId: r.accountId,
+          rel: targets[i]!.rel,
+          size: written.sizes[i]!,
+          internalDate: now,
+          // Each copy starts with its own trace headers: the same structure, shifted by them.
+          analysis: analysis ? serializeAnalysis(shiftAnalysis(analysis, targets[i]!.prefix.length)) : null,
+        })),
       );
       if (queueRel) {
         queueId = this.queue.enqueue({

@@ -25,6 +25,9 @@ import { createSmtpListener } from '../smtp/smtp-daemon';
 import type { Listener, TlsMaterial } from './listen';
 import { createPop3Listener, type Pop3Deps } from '../pop3/pop3-daemon';
 import { MaildropStore } from '../store/maildrop';
+import { MailboxEvents } from '../store/mailbox-events';
+import { MailboxStore } from '../store/mailboxes';
+import { createImapListener, type ImapDeps } from '../imap/imap-daemon';
 import type { SmtpDeps } from '../smtp/hooks';
 import { LogSink, createLogger, type Logger } from '../logging/logger';
 import { createServices } from './services';
@@ -99,7 +102,8 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
   const db = openDatabase(paths.dbFile);
   const repo = new ConfigRepo(db);
   const files = new MessageFiles(paths.dataDir);
-  const mail = new MailStore(db, files);
+  const mailboxEvents = new MailboxEvents();
+  const mail = new MailStore(db, files, mailboxEvents);
   const queue = new QueueRepo(db);
   const events = new EventEmitter();
   events.setMaxListeners(100);
@@ -151,10 +155,12 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
       return p;
     },
   } as InboundDelivery;
-  const counters = { smtpSessions: 0, pop3Sessions: 0, messagesAccepted: 0, messagesRejected: 0, authFailures: 0 };
+  const counters = { smtpSessions: 0, pop3Sessions: 0, imapSessions: 0, messagesAccepted: 0, messagesRejected: 0, authFailures: 0 };
   const smtpDeps: SmtpDeps = { settings, hostName, ranges, directory, auth, autoban, repo, inbound, logger, clock, counters };
-  const maildrop = new MaildropStore(db, files);
+  const maildrop = new MaildropStore(db, files, mailboxEvents);
   const pop3Deps: Pop3Deps = { settings, hostName, ranges, auth, autoban, maildrop, locks: new Set(), logger, clock, counters };
+  const mailboxes = new MailboxStore(db, files, mail, mailboxEvents);
+  const imapDeps: ImapDeps = { settings, hostName, ranges, auth, autoban, mailboxes, mailStore: mail, events: mailboxEvents, logger, clock, counters };
 
   const listeners = new Map<number, RunningListener>();
   let running = false;
@@ -220,11 +226,6 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
         rl.state = 'disabled';
         continue;
       }
-      if (e.protocol === 'imap') {
-        rl.state = 'stopped';
-        rl.error = 'IMAP is not available in this version yet';
-        continue;
-      }
       const tls = tlsFor(e);
       if (e.security !== 'none' && !tls) {
         rl.state = 'failed';
@@ -233,7 +234,12 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
         continue;
       }
       const bindPort = opts.ephemeralPorts ? 0 : e.port;
-      const listener = e.protocol === 'smtp' ? createSmtpListener(e, bindPort, smtpDeps, tls) : createPop3Listener(e, bindPort, pop3Deps, tls);
+      const listener =
+        e.protocol === 'smtp'
+          ? createSmtpListener(e, bindPort, smtpDeps, tls)
+          : e.protocol === 'pop3'
+            ? createPop3Listener(e, bindPort, pop3Deps, tls)
+            : createImapListener(e, bindPort, imapDeps, tls);
       try {
         rl.boundPort = await listener.listen();
         rl.listener = listener;

@@ -10,6 +10,7 @@
 //     machine died before the commit) and drops rows whose file is gone.
 import type { Db } from './db';
 import { MessageFiles, newMessageName, safeSegment } from './message-files';
+import type { MailboxEvents } from './mailbox-events';
 
 export const SPECIAL_FOLDERS: ReadonlyArray<readonly [string, string | null]> = [
   ['INBOX', null],
@@ -19,12 +20,25 @@ export const SPECIAL_FOLDERS: ReadonlyArray<readonly [string, string | null]> = 
   ['Junk', '\\Junk'],
 ];
 
+/**
+ * A new UIDVALIDITY for one of the account's mailboxes: the current time in seconds, or one more
+ * than the last one given, whichever is larger (so a mailbox deleted and created again in the same
+ * second still gets a new one). Call inside a transaction.
+ */
+export function nextUidvalidity(db: Db, accountId: number): number {
+  const now = Math.floor(Date.now() / 1000);
+  const r = db.prepare('UPDATE accounts SET last_uidvalidity = max(last_uidvalidity + 1, ?) WHERE id = ? RETURNING last_uidvalidity AS v').get(now, accountId) as { v: number } | undefined;
+  return r?.v ?? now;
+}
+
 export interface IndexItem {
   readonly accountId: number;
   readonly rel: string;
   readonly size: number;
   readonly internalDate: string;
   readonly flags?: string;
+  /** The serialised MIME analysis (imap/mime), when known. */
+  readonly analysis?: string | null;
 }
 
 export interface IndexedMessage {
@@ -45,19 +59,23 @@ export class MailStore {
   constructor(
     private readonly db: Db,
     readonly files: MessageFiles,
+    readonly events?: MailboxEvents,
   ) {
     this.stmts = {
       inbox: db.prepare("SELECT id FROM mailboxes WHERE account_id = ? AND name = 'INBOX'"),
       bump: db.prepare('UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1 WHERE id = ? RETURNING uidnext - 1 AS uid, highestmodseq AS modseq'),
-      insert: db.prepare('INSERT INTO messages (mailbox_id, uid, flags, modseq, internal_date, size, file) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      insert: db.prepare('INSERT INTO messages (mailbox_id, uid, flags, modseq, internal_date, size, file, bodystructure) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       grow: db.prepare('UPDATE accounts SET size_bytes = size_bytes + ? WHERE id = ?'),
       mailboxCount: db.prepare("SELECT count(*) c FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.account_id = ? AND b.name = 'INBOX'"),
     };
   }
 
-  ensureDefaultMailboxes(accountId: number, uidvalidity = Math.floor(Date.now() / 1000)): void {
+  ensureDefaultMailboxes(accountId: number): void {
     const ins = this.db.prepare('INSERT OR IGNORE INTO mailboxes (account_id, name, special_use, uidvalidity) VALUES (?, ?, ?, ?)');
+    const have = this.db.prepare('SELECT count(*) c FROM mailboxes WHERE account_id = ? AND name IN (' + SPECIAL_FOLDERS.map(() => '?').join(',') + ')');
     this.db.transaction(() => {
+      if ((have.get(accountId, ...SPECIAL_FOLDERS.map(([n]) => n)) as { c: number }).c === SPECIAL_FOLDERS.length) return;
+      const uidvalidity = nextUidvalidity(this.db, accountId);
       for (const [name, use] of SPECIAL_FOLDERS) ins.run(accountId, name, use, uidvalidity);
     })();
   }
@@ -83,12 +101,15 @@ export class MailStore {
           box = this.stmts.inbox.get(it.accountId) as { id: number };
         }
         const { uid, modseq } = this.stmts.bump.get(box.id) as { uid: number; modseq: number };
-        this.stmts.insert.run(box.id, uid, it.flags ?? '', modseq, it.internalDate, it.size, it.rel);
+        this.stmts.insert.run(box.id, uid, it.flags ?? '', modseq, it.internalDate, it.size, it.rel, it.analysis ?? null);
         this.stmts.grow.run(it.size, it.accountId);
         out.push({ accountId: it.accountId, mailboxId: box.id, uid, rel: it.rel });
       }
     })();
-    for (const m of out) for (const l of this.listeners) l(m);
+    for (const m of out) {
+      for (const l of this.listeners) l(m);
+      this.events?.emit({ kind: 'added', mailboxId: m.mailboxId, uid: m.uid });
+    }
     return out;
   }
 

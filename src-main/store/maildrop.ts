@@ -7,6 +7,7 @@
 import type { Db } from './db';
 import type { MessageFiles } from './message-files';
 import { StoreError } from './errors';
+import type { MailboxEvents } from './mailbox-events';
 
 export interface MaildropMessage {
   readonly id: number;
@@ -29,15 +30,16 @@ export class MaildropStore {
   constructor(
     private readonly db: Db,
     readonly files: MessageFiles,
+    private readonly events?: MailboxEvents,
   ) {
     this.stmts = {
       inbox: db.prepare("SELECT id, uidvalidity FROM mailboxes WHERE account_id = ? AND name = 'INBOX'"),
       list: db.prepare("SELECT id, uid, size, file, (' ' || flags || ' ') LIKE '% \\Seen %' AS seen FROM messages WHERE mailbox_id = ? ORDER BY uid"),
       seen: db.prepare(
-        "UPDATE messages SET flags = trim(flags || ' \\Seen'), modseq = (SELECT highestmodseq + 1 FROM mailboxes WHERE id = messages.mailbox_id) WHERE id = ? AND (' ' || flags || ' ') NOT LIKE '% \\Seen %'",
+        "UPDATE messages SET flags = trim(flags || ' \\Seen'), modseq = (SELECT highestmodseq + 1 FROM mailboxes WHERE id = messages.mailbox_id) WHERE id = ? AND (' ' || flags || ' ') NOT LIKE '% \\Seen %' RETURNING uid, flags, modseq",
       ),
       bump: db.prepare('UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = ?'),
-      del: db.prepare('DELETE FROM messages WHERE id = ? AND mailbox_id = ? RETURNING size, file'),
+      del: db.prepare('DELETE FROM messages WHERE id = ? AND mailbox_id = ? RETURNING size, file, uid'),
       shrink: db.prepare('UPDATE accounts SET size_bytes = max(0, size_bytes - ?) WHERE id = ?'),
     };
   }
@@ -51,27 +53,33 @@ export class MaildropStore {
 
   /** Adds \Seen (RETR). A message already gone (expunged by IMAP) is ignored. */
   markSeen(mailboxId: number, messageId: number): void {
-    this.db.transaction(() => {
-      if (this.stmts.seen.run(messageId).changes > 0) this.stmts.bump.run(mailboxId);
+    const changed = this.db.transaction(() => {
+      const r = this.stmts.seen.get(messageId) as { uid: number; flags: string; modseq: number } | undefined;
+      if (r) this.stmts.bump.run(mailboxId);
+      return r;
     })();
+    if (changed) this.events?.emit({ kind: 'flags', mailboxId, ...changed });
   }
 
   /** Removes the messages (UPDATE state). Returns how many were removed. */
   async expunge(accountId: number, mailboxId: number, ids: readonly number[]): Promise<number> {
     const files: string[] = [];
+    const uids: number[] = [];
     this.db.transaction(() => {
       let freed = 0;
       for (const id of ids) {
-        const r = this.stmts.del.get(id, mailboxId) as { size: number; file: string } | undefined;
+        const r = this.stmts.del.get(id, mailboxId) as { size: number; file: string; uid: number } | undefined;
         if (!r) continue;
         freed += r.size;
         files.push(r.file);
+        uids.push(r.uid);
       }
       if (files.length) {
         this.stmts.shrink.run(freed, accountId);
         this.stmts.bump.run(mailboxId);
       }
     })();
+    if (uids.length) this.events?.emit({ kind: 'expunged', mailboxId, uids });
     await Promise.all(files.map((f) => this.files.remove(f)));
     return files.length;
   }

@@ -64,7 +64,13 @@ export class MessageFiles {
    * counted but not written, so a message far over a limit does not fill the disk with copies
    * that are going to be thrown away.
    */
-  async writeFanout(source: Readable, targets: readonly FanoutTarget[], shouldCommit: (bodyBytes: number) => boolean = () => true): Promise<FanoutResult | undefined> {
+  async writeFanout(
+    source: Readable,
+    targets: readonly FanoutTarget[],
+    shouldCommit: (bodyBytes: number) => boolean = () => true,
+    /** Sees every chunk of the source as it is read (the MIME analyser tees here). */
+    observe?: (chunk: Buffer) => void,
+  ): Promise<FanoutResult | undefined> {
     const tmpNames = targets.map(() => join(this.tmpDir, newMessageName() + '.tmp'));
     const handles: FileHandle[] = [];
     let bodyBytes = 0;
@@ -89,6 +95,7 @@ export class MessageFiles {
         const buf = chunk as Buffer;
         bodyBytes += buf.length;
         if (refused) continue;
+        observe?.(buf);
         pending.push(buf);
         pendingBytes += buf.length;
         if (pendingBytes >= FLUSH_BYTES) {
@@ -131,6 +138,36 @@ export class MessageFiles {
     // The new folder's own entry must be durable too.
     await fsyncDir(dirname(dir));
     this.knownDirs.add(dir);
+  }
+
+  /** A fresh path in DATA/tmp (removed at start-up if left behind). */
+  tmpPath(): string {
+    return join(this.tmpDir, newMessageName() + '.tmp');
+  }
+
+  async ensureDirOf(path: string): Promise<void> {
+    await this.ensureDir(dirname(path));
+  }
+
+  async fsyncFile(path: string): Promise<void> {
+    const h = await open(path, 'r+');
+    try {
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+  }
+
+  fsyncDirectory(dir: string): Promise<void> {
+    return fsyncDir(dir);
+  }
+
+  /** Moves a complete, fsynced temp file to its final name and makes the rename durable. */
+  async commitTmp(tmp: string, rel: string): Promise<void> {
+    const finalPath = this.abs(rel);
+    await this.ensureDir(dirname(finalPath));
+    await rename(tmp, finalPath);
+    await fsyncDir(dirname(finalPath));
   }
 
   async remove(rel: string): Promise<void> {

@@ -14,6 +14,8 @@ export interface TestServer {
   readonly submissionPort: number;
   /** Bound port of the POP3 entry configured as 110. */
   readonly pop3Port: number;
+  /** Bound port of the IMAP entry configured as 143. */
+  readonly imapPort: number;
   /** Calls an admin API method through the same validation every transport uses. */
   call<T = unknown>(ns: string, method: string, input?: unknown): Promise<T>;
   close(): Promise<void>;
@@ -46,13 +48,15 @@ export async function startServer(opts: { lab?: boolean; clock?: Clock; settings
   const smtpPort = host.boundPort('smtp', 25);
   const submissionPort = host.boundPort('smtp', 587);
   const pop3Port = host.boundPort('pop3', 110);
-  if (!smtpPort || !submissionPort || !pop3Port) throw new Error('listeners did not start: ' + JSON.stringify(host.status().listeners));
+  const imapPort = host.boundPort('imap', 143);
+  if (!smtpPort || !submissionPort || !pop3Port || !imapPort) throw new Error('listeners did not start: ' + JSON.stringify(host.status().listeners));
   return {
     host,
     dir,
     smtpPort,
     submissionPort,
     pop3Port,
+    imapPort,
     call,
     async close() {
       await host.close();

@@ -165,6 +165,7 @@ export interface ServerStatus {
   readonly counters: {
     readonly smtpSessions: number;
     readonly pop3Sessions: number;
+    readonly imapSessions: number;
     readonly messagesAccepted: number;
     readonly messagesRejected: number;
     readonly authFailures: number;

@@ -1,0 +1,145 @@
+// A session's view of its selected mailbox (RFC 9051 §2.3.1, §7): the sequence-number ↔ UID map
+// the client believes in, and the changes made by others (SMTP delivery, other IMAP or POP3
+// sessions) that it has not been told about yet.
+//
+// Store events are queued as they come and turned into untagged responses only when the
+// connection flushes: after a command, before its tagged response, or at once during IDLE. An
+// EXPUNGE may not be sent while a FETCH, STORE or SEARCH (sequence-number forms) runs or with its
+// completion (§7.5.1), since the client would misnumber the messages: those flushes keep
+// expunges queued (the message stays in the view, with its old number, until then). The count of
+// EXISTS always matches the view as told.
+import type { MailboxEvent, MailboxEvents } from '../store/mailbox-events';
+import type { MailboxRow } from '../store/mailboxes';
+import type { ImapResponse } from './protocol/compiler';
+import { atom } from './protocol/compiler';
+
+export type Untagged = Omit<ImapResponse, 'tag'>;
+
+export class MailboxView {
+  /** UIDs in sequence order (ascending): uids[seq - 1]. */
+  private uids: number[];
+  private pending: MailboxEvent[] = [];
+  private readonly off: () => void;
+  /** The mailbox was deleted or renamed away (the session must be told and leave it). */
+  gone = false;
+
+  constructor(
+    readonly box: MailboxRow,
+    readonly readOnly: boolean,
+    snapshot: readonly { uid: number }[],
+    events: MailboxEvents,
+    private readonly origin: object,
+    /** Called when an event is queued (IDLE flushes at once). */
+    private readonly onPending: () => void,
+  ) {
+    this.uids = snapshot.map((r) => r.uid);
+    this.off = events.subscribe(box.id, (e) => {
+      if (e.origin === this.origin) return;
+      this.pending.push(e);
+      this.onPending();
+    });
+  }
+
+  close(): void {
+    this.off();
+    this.pending = [];
+  }
+
+  get exists(): number {
+    return this.uids.length;
+  }
+
+  uidAt(seq: number): number | undefined {
+    return this.uids[seq - 1];
+  }
+
+  /** Sequence number of a UID in the view, or 0. */
+  seqOf(uid: number): number {
+    let lo = 0;
+    let hi = this.uids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = this.uids[mid]!;
+      if (v === uid) return mid + 1;
+      if (v < uid) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return 0;
+  }
+
+  allUids(): readonly number[] {
+    return this.uids;
+  }
+
+  get maxUid(): number {
+    return this.uids.length ? this.uids[this.uids.length - 1]! : 0;
+  }
+
+  /** The session itself added messages (APPEND/COPY/MOVE into the selected mailbox is reported by events, not here). */
+  hasPending(): boolean {
+    return this.pending.length > 0;
+  }
+
+  /**
+   * Removes UIDs the session itself expunged and returns the EXPUNGE responses for them, in the
+   * order they must go out (each number is valid at the moment it is sent).
+   */
+  expungeOwn(uids: Iterable<number>): Untagged[] {
+    const out: Untagged[] = [];
+    const gone = new Set(uids);
+    // Highest first: each EXPUNGE renumbers only the messages after it.
+    for (let i = this.uids.length - 1; i >= 0; i--) {
+      if (gone.has(this.uids[i]!)) {
+        out.push({ number: i + 1, command: 'EXPUNGE' });
+      }
+    }
+    if (out.length) this.uids = this.uids.filter((u) => !gone.has(u));
+    return out;
+  }
+
+  /**
+   * The untagged responses for the queued changes. With allowExpunge false, expunges stay queued
+   * (and flag changes of those messages still go out). Also returns whether the mailbox is gone.
+   */
+  flush(allowExpunge: boolean): Untagged[] {
+    if (!this.pending.length) return [];
+    const out: Untagged[] = [];
+    const keep: MailboxEvent[] = [];
+    let added = false;
+    let expungeSeen = false;
+    for (const e of this.pending) {
+      switch (e.kind) {
+        case 'added':
+          if (e.uid > this.maxUid) {
+            this.uids.push(e.uid);
+            added = true;
+          } else if (!this.uids.includes(e.uid)) {
+            // Out of order (cannot happen with one writer per mailbox, but keep the view sorted).
+            this.uids.push(e.uid);
+            this.uids.sort((a, b) => a - b);
+            added = true;
+          }
+          break;
+        case 'flags': {
+          const seq = this.seqOf(e.uid);
+          if (seq) out.push({ number: seq, command: 'FETCH', attributes: [[atom('UID'), e.uid, atom('FLAGS'), e.flags ? e.flags.split(' ').map(atom) : []]] });
+          break;
+        }
+        case 'expunged':
+          if (!allowExpunge || expungeSeen) {
+            keep.push(e);
+            expungeSeen = true;
+            break;
+          }
+          out.push(...this.expungeOwn(e.uids));
+          break;
+        case 'gone':
+          this.gone = true;
+          break;
+      }
+    }
+    this.pending = keep;
+    if (added) out.push({ number: this.uids.length, command: 'EXISTS' });
+    return out;
+  }
+}
