@@ -164,9 +164,12 @@ export class MailboxStore {
     };
   }
 
+  /** The account's mailboxes, INBOX first, then by name (parents before their children). */
   list(accountId: number): MailboxRow[] {
     this.mail.ensureDefaultMailboxes(accountId);
-    return (this.stmts.list.all(accountId) as RawMailbox[]).map(toMailbox);
+    const rows = (this.stmts.list.all(accountId) as RawMailbox[]).map(toMailbox);
+    const inbox = rows.filter((r) => r.name === 'INBOX' || r.name.startsWith('INBOX/'));
+    return [...inbox, ...rows.filter((r) => !inbox.includes(r))];
   }
 
   find(accountId: number, name: string): MailboxRow | undefined {
@@ -318,12 +321,13 @@ export class MailboxStore {
 
   /** Removes the \Deleted messages (all, or those among `uids`). Returns the UIDs removed. */
   async expunge(accountId: number, mailboxId: number, uids: readonly number[] | null, origin?: object): Promise<number[]> {
+    const only = uids === null ? null : new Set(uids);
     const rows = (this.db.prepare("SELECT id, uid, size, file FROM messages WHERE mailbox_id = ? AND (' ' || flags || ' ') LIKE '% \\Deleted %' ORDER BY uid").all(mailboxId) as {
       id: number;
       uid: number;
       size: number;
       file: string;
-    }[]).filter((r) => uids === null || uids.includes(r.uid));
+    }[]).filter((r) => only === null || only.has(r.uid));
     return this.remove(accountId, mailboxId, rows, origin);
   }
 
