@@ -94,6 +94,8 @@ export class MailboxView {
       }
     }
     if (out.length) this.uids = this.uids.filter((u) => !gone.has(u));
+    // A message added and removed before this session heard of it must not appear later.
+    this.pending = this.pending.filter((e) => !(e.kind === 'added' && gone.has(e.uid)));
     return out;
   }
 
