@@ -58,7 +58,7 @@ export function flagList(t: Token | undefined): string[] {
   const out: string[] = [];
   for (const f of items) {
     if (f.type !== 'atom' || !/^\\?[\x21-\x7e]+$/.test(f.value) || /[(){%*"\]]/.test(f.value)) throw new BadArguments('Invalid flag');
-    if (f.value.toLowerCase() === '\\recent') throw new BadArguments('\\Recent cannot be set');
+    if (f.value.toLowerCase() === '\\recent') continue; // not kept (RFC 9051 dropped it); ignored as Dovecot does
     if (f.value.startsWith('\\') && !['\\seen', '\\answered', '\\flagged', '\\deleted', '\\draft'].includes(f.value.toLowerCase())) {
       throw new BadArguments(`Unknown system flag ${f.value}`);
     }
@@ -78,6 +78,8 @@ export function resolveSet(ctx: ImapContext, token: Token | undefined, byUid: bo
   if (!set) throw new BadArguments('Invalid sequence set');
   const view = ctx.view;
   if (byUid) return expandUidSet(set, view.allUids());
+  // "1:*" in an empty mailbox names nothing (clients send it before they know the count).
+  if (view.exists === 0 && set.some((r) => r.start === '*' || r.end === '*')) return [];
   if (hasNumberAbove(set, view.exists)) throw new BadArguments('Invalid message sequence number (no such message)');
   const out: number[] = [];
   for (const seq of expandSequenceSet(set, view.exists)) out.push(view.uidAt(seq)!);

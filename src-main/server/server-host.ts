@@ -164,6 +164,7 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
 
   const listeners = new Map<number, RunningListener>();
   let running = false;
+  let closed = false;
   let startedAt: string | null = null;
   let dataVersion = repo.dataVersion();
   let watchTimer: NodeJS.Timeout | undefined;
@@ -416,6 +417,9 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
     start,
     stop,
     async close() {
+      // Idempotent: a second call (test clean-up after a restart, a double quit) does nothing.
+      if (closed) return;
+      closed = true;
       await stop();
       await reconciling;
       await Promise.allSettled([...inflight]);

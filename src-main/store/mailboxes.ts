@@ -371,7 +371,10 @@ export class MailboxStore {
    * before its row is written. Returns [source UID, new UID] pairs (COPYUID).
    */
   async copy(accountId: number, address: string, from: number, uids: readonly number[], to: number): Promise<[number, number][]> {
-    const rows = uids.map((u) => this.stmts.rowByUid.get(from, u) as MessageRow | undefined).filter((r): r is MessageRow => r !== undefined);
+    const found = uids.map((u) => this.stmts.rowByUid.get(from, u) as MessageRow | undefined);
+    // RFC 2180 §4.4.1: a message expunged meanwhile makes the whole COPY fail, nothing copied.
+    if (found.some((r) => r === undefined)) throw new StoreError('EXPUNGED', 'Some of the messages no longer exist');
+    const rows = found as MessageRow[];
     if (!rows.length) return [];
     const total = rows.reduce((n, r) => n + r.size, 0);
     if (total > this.room(accountId)) throw new StoreError('NOQUOTA', 'Quota exceeded');
@@ -411,13 +414,16 @@ export class MailboxStore {
     return pairs;
   }
 
-  /** Moves messages to another mailbox of the same account: the rows change, the files stay. */
+  /**
+   * Moves messages to another mailbox of the same account: the rows change, the files stay. All
+   * or nothing: if one of them was expunged meanwhile, nothing moves (RFC 2180 §4.4.1).
+   */
   move(from: number, uids: readonly number[], to: number, origin?: object): [number, number][] {
     const pairs: [number, number][] = [];
     this.db.transaction(() => {
       for (const u of uids) {
         const row = this.stmts.rowByUid.get(from, u) as MessageRow | undefined;
-        if (!row) continue;
+        if (!row) throw new StoreError('EXPUNGED', 'Some of the messages no longer exist');
         const { uid, modseq } = this.stmts.bump.get(to) as { uid: number; modseq: number };
         this.stmts.moveMessage.run(to, uid, modseq, row.id);
         pairs.push([u, uid]);

@@ -3,17 +3,21 @@
 //
 // The rows of the whole set are read in one query; ENVELOPE and BODYSTRUCTURE come from the MIME
 // analysis cached in the index (computed once, at delivery or here for files indexed without
-// it); body sections are byte ranges of the .eml file, sent as file literals that the connection
-// streams (never the whole message in a string). Fetching a body without .PEEK sets \Seen on a
-// read-write mailbox, in one transaction for the whole set, and the new FLAGS go out with it.
+// it); body sections are byte ranges of the .eml file. Each message's file is opened once, when
+// its response is built: an open file stays readable even if another session expunges the message
+// and its file is removed before the response is written (RFC 2180 §4.1: the data already
+// promised is sent, never a cut connection). Ranges up to 1 MB are read then; larger ones are
+// streamed from the open file by the connection, 64 KB at a time, never whole in memory.
+// Fetching a body without .PEEK sets \Seen on a read-write mailbox, in one transaction for the
+// whole set, and the new FLAGS go out with it.
 import { defineCommand, resolveSet, BadArguments } from '../command';
-import { atom, fileLiteral, literal, section, type ResponseValue } from '../protocol/compiler';
+import { atom, literal, section, streamLiteral, type ResponseValue } from '../protocol/compiler';
 import type { SectionToken, Token } from '../protocol/tokens';
 import { formatDateTime } from '../dates';
 import { analyzeFile, bodyStructureValue, deserializeAnalysis, envelopeValue, filterHeaderFields, sectionRange, serializeAnalysis, type MessageAnalysis } from '../mime';
 import type { MessageRow } from '../../store/mailboxes';
 import type { ImapContext } from '../session';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 
 type Item =
   | { kind: 'UID' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY' }
@@ -62,19 +66,54 @@ function needsAnalysis(items: readonly Item[]): boolean {
 
 const flagsValue = (flags: string): ResponseValue => (flags ? flags.split(' ').map(atom) : []);
 
-async function readRange(path: string, start: number, length: number): Promise<Buffer> {
-  const h = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    let got = 0;
-    while (got < length) {
-      const { bytesRead } = await h.read(buf, got, length - got, start + got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    return buf.subarray(0, got);
-  } finally {
-    await h.close();
+const IN_MEMORY = 1024 * 1024;
+const CHUNK = 64 * 1024;
+
+async function readAt(fh: FileHandle, start: number, length: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await fh.read(buf, got, length - got, start + got);
+    if (bytesRead === 0) throw new Error(`message file ended after ${got} of ${length} bytes`);
+    got += bytesRead;
+  }
+  return buf;
+}
+
+async function* chunksAt(fh: FileHandle, start: number, length: number): AsyncGenerator<Buffer> {
+  for (let off = 0; off < length; off += CHUNK) yield await readAt(fh, start + off, Math.min(CHUNK, length - off));
+}
+
+/** The message's file, opened on first use; undefined when it is gone (expunged meanwhile). */
+class MessageSource {
+  private fh: FileHandle | undefined;
+  constructor(
+    private readonly path: string,
+    private readonly streaming: FileHandle[],
+  ) {}
+
+  private async handle(): Promise<FileHandle> {
+    this.fh ??= await open(this.path, 'r');
+    return this.fh;
+  }
+
+  /** A literal for [start, start+length): bytes now, or a stream from the open file. */
+  async range(start: number, length: number): Promise<ResponseValue> {
+    if (length === 0) return '';
+    if (length <= IN_MEMORY) return literal(await readAt(await this.handle(), start, length));
+    // Its own handle, closed by the command once the connection has sent the literal.
+    const own = await open(this.path, 'r');
+    this.streaming.push(own);
+    return streamLiteral(length, () => chunksAt(own, start, length));
+  }
+
+  async bytes(start: number, length: number): Promise<Buffer> {
+    return length === 0 ? Buffer.alloc(0) : readAt(await this.handle(), start, length);
+  }
+
+  async close(): Promise<void> {
+    await this.fh?.close();
+    this.fh = undefined;
   }
 }
 
@@ -89,6 +128,11 @@ async function analysisOf(ctx: ImapContext, row: MessageRow, path: string): Prom
   const a = await analyzeFile(path);
   ctx.deps.mailboxes.saveAnalysis(row.id, serializeAnalysis(a));
   return a;
+}
+
+async function closeAll(handles: FileHandle[]): Promise<void> {
+  const hs = handles.splice(0);
+  await Promise.all(hs.map((h) => h.close().catch(() => undefined)));
 }
 
 /** A byte range of the file, cut to the client's <start.length>; an empty string when out of range. */
@@ -130,89 +174,111 @@ export default defineCommand({
         }
       }
     }
-    const wantsAnalysis = needsAnalysis(items);
-    const wantsFlags = items.some((i) => i.kind === 'FLAGS');
-    let missing = false;
-    for (const uid of uids) {
-      const row = rows.get(uid);
-      const seq = view.seqOf(uid);
-      if (!row || !seq) {
-        missing = true; // expunged by another session since this session's view was updated
-        continue;
-      }
-      const path = store.files.abs(row.file);
-      let analysis: MessageAnalysis | undefined;
-      if (wantsAnalysis) {
-        try {
-          analysis = await analysisOf(ctx, row, path);
-        } catch (e) {
-          ctx.log.error({ event: 'imap.fetch.unreadable', uid, file: row.file, err: String(e) }, 'message file unreadable');
-          missing = true;
+    const streaming: FileHandle[] = [];
+    try {
+      return await fetchAll();
+    } finally {
+      await closeAll(streaming);
+    }
+    async function fetchAll(): Promise<void> {
+      const wantsAnalysis = needsAnalysis(items);
+      const wantsFlags = items.some((i) => i.kind === 'FLAGS');
+      let missing = false;
+      for (const uid of uids) {
+        const row = rows.get(uid);
+        const seq = view.seqOf(uid);
+        if (!row || !seq) {
+          missing = true; // expunged by another session since this session's view was updated
           continue;
         }
-      }
-      const out: ResponseValue[] = [];
-      if (byUid) out.push(atom('UID'), uid);
-      for (const item of items) {
-        switch (item.kind) {
-          case 'UID':
-            if (!byUid) out.push(atom('UID'), uid);
-            break;
-          case 'FLAGS':
-            out.push(atom('FLAGS'), flagsValue(row.flags));
-            break;
-          case 'INTERNALDATE':
-            out.push(atom('INTERNALDATE'), formatDateTime(new Date(row.internalDate)));
-            break;
-          case 'RFC822.SIZE':
-            out.push(atom('RFC822.SIZE'), row.size);
-            break;
-          case 'ENVELOPE':
-            out.push(atom('ENVELOPE'), envelopeValue(analysis!.envelope));
-            break;
-          case 'BODYSTRUCTURE':
-            out.push(atom('BODYSTRUCTURE'), bodyStructureValue(analysis!.root, true));
-            break;
-          case 'BODY':
-            out.push(atom('BODY'), bodyStructureValue(analysis!.root, false));
-            break;
-          case 'RFC822':
-            out.push(atom('RFC822'), fileLiteral(path, 0, row.size));
-            break;
-          case 'RFC822.HEADER': {
-            const r = sectionRange(analysis!, { part: [], text: 'HEADER' });
-            out.push(atom('RFC822.HEADER'), r ? fileLiteral(path, r.start, r.length) : '');
-            break;
-          }
-          case 'RFC822.TEXT': {
-            const r = sectionRange(analysis!, { part: [], text: 'TEXT' });
-            out.push(atom('RFC822.TEXT'), r ? fileLiteral(path, r.start, r.length) : '');
-            break;
-          }
-          case 'section': {
-            const spec = item.token.section;
-            const p = item.token.partial;
-            const name = section(item.token, p?.start);
-            const r = spec.part.length === 0 && spec.text === undefined ? { start: 0, length: row.size } : sectionRange(analysis!, spec);
-            if (!r) {
-              out.push(name, '');
-            } else if (r.fields) {
-              const header = filterHeaderFields(await readRange(path, r.start, r.length), r.fields.names, r.fields.not);
-              const cut = partial(0, header.length, p);
-              out.push(name, literal(header.subarray(cut.start, cut.start + cut.length)));
-            } else {
-              const cut = partial(r.start, r.length, p);
-              out.push(name, cut.length ? fileLiteral(path, cut.start, cut.length) : '');
-            }
-            break;
+        const path = store.files.abs(row.file);
+        let analysis: MessageAnalysis | undefined;
+        if (wantsAnalysis) {
+          try {
+            analysis = await analysisOf(ctx, row, path);
+          } catch (e) {
+            ctx.log.error({ event: 'imap.fetch.unreadable', uid, file: row.file, err: String(e) }, 'message file unreadable');
+            missing = true;
+            continue;
           }
         }
+        const out: ResponseValue[] = [];
+        const src = new MessageSource(path, streaming);
+        try {
+          if (byUid) out.push(atom('UID'), uid);
+          for (const item of items) {
+            switch (item.kind) {
+              case 'UID':
+                if (!byUid) out.push(atom('UID'), uid);
+                break;
+              case 'FLAGS':
+                out.push(atom('FLAGS'), flagsValue(row.flags));
+                break;
+              case 'INTERNALDATE':
+                out.push(atom('INTERNALDATE'), formatDateTime(new Date(row.internalDate)));
+                break;
+              case 'RFC822.SIZE':
+                out.push(atom('RFC822.SIZE'), row.size);
+                break;
+              case 'ENVELOPE':
+                out.push(atom('ENVELOPE'), envelopeValue(analysis!.envelope));
+                break;
+              case 'BODYSTRUCTURE':
+                out.push(atom('BODYSTRUCTURE'), bodyStructureValue(analysis!.root, true));
+                break;
+              case 'BODY':
+                out.push(atom('BODY'), bodyStructureValue(analysis!.root, false));
+                break;
+              case 'RFC822':
+                out.push(atom('RFC822'), await src.range(0, row.size));
+                break;
+              case 'RFC822.HEADER': {
+                const r = sectionRange(analysis!, { part: [], text: 'HEADER' });
+                out.push(atom('RFC822.HEADER'), r ? await src.range(r.start, r.length) : '');
+                break;
+              }
+              case 'RFC822.TEXT': {
+                const r = sectionRange(analysis!, { part: [], text: 'TEXT' });
+                out.push(atom('RFC822.TEXT'), r ? await src.range(r.start, r.length) : '');
+                break;
+              }
+              case 'section': {
+                const spec = item.token.section;
+                const p = item.token.partial;
+                const name = section(item.token, p?.start);
+                const r = spec.part.length === 0 && spec.text === undefined ? { start: 0, length: row.size } : sectionRange(analysis!, spec);
+                if (!r) {
+                  out.push(name, '');
+                } else if (r.fields) {
+                  const header = filterHeaderFields(await src.bytes(r.start, r.length), r.fields.names, r.fields.not);
+                  const cut = partial(0, header.length, p);
+                  out.push(name, literal(header.subarray(cut.start, cut.start + cut.length)));
+                } else {
+                  const cut = partial(r.start, r.length, p);
+                  out.push(name, await src.range(cut.start, cut.length));
+                }
+                break;
+              }
+            }
+          }
+        } catch (e) {
+          await src.close();
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+          missing = true; // its file was removed: expunged by another session meanwhile
+          continue;
+        }
+        await src.close();
+        if (seenNow.has(uid) && !wantsFlags) out.push(atom('FLAGS'), flagsValue(row.flags));
+        ctx.untagged({ number: seq, command: 'FETCH', attributes: [out] });
+        if (ctx.queuedBytes >= FLUSH_BYTES) {
+          await ctx.drain();
+          await closeAll(streaming);
+        }
       }
-      if (seenNow.has(uid) && !wantsFlags) out.push(atom('FLAGS'), flagsValue(row.flags));
-      ctx.untagged({ number: seq, command: 'FETCH', attributes: [out] });
-      if (ctx.queuedBytes >= FLUSH_BYTES) await ctx.drain();
+      await ctx.drain();
+      await closeAll(streaming);
+      if (missing && !byUid) return ctx.no('Some messages were expunged meanwhile and could not be fetched', { name: 'EXPUNGEISSUED' });
+      ctx.ok(`${ctx.command} completed`);
     }
-    if (missing && !byUid) return ctx.no('Some messages were expunged meanwhile and could not be fetched', { name: 'EXPUNGEISSUED' });
-    ctx.ok(`${ctx.command} completed`);
   },
 });

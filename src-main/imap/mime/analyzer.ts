@@ -210,7 +210,9 @@ class Core {
     let result: unknown;
     let error = false;
     try {
-      this.splitter.processLine(line, final, (err, data) => {
+      // RFC 2046 §5.1.1 allows "transport padding" (spaces, tabs) after a boundary; mailsplit
+      // does not, so its parser sees such a line without the padding (offsets use the real line).
+      this.splitter.processLine(line[0] === DASH ? withoutPadding(line) : line, final, (err, data) => {
         if (err) error = true;
         else result = data;
       });
@@ -477,4 +479,14 @@ export async function analyzeFile(path: string, start = 0): Promise<MessageAnaly
   const a = new MimeAnalyzer(start);
   for await (const chunk of createReadStream(path, { start, highWaterMark: 64 * 1024 })) a.write(chunk as Buffer);
   return a.endSync();
+}
+
+/** A "--…" line without the spaces and tabs before its line end. */
+function withoutPadding(line: Buffer): Buffer {
+  let end = line.length;
+  if (end > 0 && line[end - 1] === LF) end--;
+  if (end > 0 && line[end - 1] === CR) end--;
+  let cut = end;
+  while (cut > 2 && (line[cut - 1] === 0x20 || line[cut - 1] === 0x09)) cut--;
+  return cut === end ? line : Buffer.concat([line.subarray(0, cut), line.subarray(end)]);
 }
