@@ -1,0 +1,70 @@
+// Edges where clients and the RFCs meet: what real clients send before they know the mailbox
+// (FETCH 1:* in an empty one), flags the server does not keep (\Recent in APPEND), and a COPY or
+// MOVE of a message another session expunged before this one was told (RFC 2180 §4.4.1).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { append, fetches, login, logout, message, startLab, USER1 } from './kit';
+
+test('FETCH 1:* and SEARCH in an empty mailbox answer OK with nothing, not BAD', async () => {
+  const srv = await startLab();
+  try {
+    const a = await login(srv.imapPort, USER1, 'Junk');
+    const f = await a.ok('FETCH 1:* (FLAGS)');
+    assert.equal(fetches(f).length, 0);
+    await a.ok('UID FETCH 1:* (FLAGS)');
+    await a.ok('STORE 1:* +FLAGS (\\Seen)');
+    // A number (not "*") beyond the mailbox is still the client's error.
+    await a.bad('FETCH 1 (FLAGS)');
+    await logout(a);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('APPEND with \\Recent among its flags is accepted and the flag is ignored', async () => {
+  const srv = await startLab();
+  try {
+    const a = await login(srv.imapPort);
+    await append(a, 'Drafts', message('borrador', 'hola\r\n'), '(\\Recent \\Draft)');
+    await a.ok('SELECT Drafts');
+    const f = fetches(await a.ok('FETCH 1 (FLAGS)'))[0]!;
+    assert.deepEqual(f.items.get('FLAGS'), ['\\Draft']);
+    await logout(a);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('COPY or MOVE of a message expunged by another session fails with [EXPUNGEISSUED] and copies nothing', async () => {
+  const srv = await startLab();
+  try {
+    const a = await login(srv.imapPort);
+    for (const s of ['uno', 'dos', 'tres']) await append(a, 'INBOX', message(s, `${s}\r\n`));
+    await a.ok('SELECT INBOX');
+    const b = await login(srv.imapPort, USER1, 'INBOX');
+    await b.ok('STORE 2 +FLAGS.SILENT (\\Deleted)');
+    await b.ok('EXPUNGE');
+    // A still numbers the messages 1..3: message 2 is gone, but A has not been told.
+    const copy = await a.cmd('COPY 1:3 Trash');
+    assert.match(copy.status, /^NO \[EXPUNGEISSUED\]/, copy.tagged);
+    // The NO itself brings the news (COPY may carry EXPUNGE, unlike FETCH/STORE/SEARCH).
+    assert.ok(copy.lines.includes('* 2 EXPUNGE'), copy.lines.join('\n'));
+    let st = await a.ok('STATUS Trash (MESSAGES)');
+    assert.ok(st.lines.some((l) => /MESSAGES 0\)$/.test(l)), st.lines.join('\n'));
+    // The same for MOVE: B removes what A calls message 1; A's MOVE 1:2 moves nothing.
+    await b.ok('NOOP');
+    await b.ok('STORE 1 +FLAGS.SILENT (\\Deleted)');
+    await b.ok('EXPUNGE');
+    const move = await a.cmd('MOVE 1:2 Trash');
+    assert.match(move.status, /^NO \[EXPUNGEISSUED\]/, move.tagged);
+    st = await a.ok('STATUS Trash (MESSAGES)');
+    assert.ok(st.lines.some((l) => /MESSAGES 0\)$/.test(l)), st.lines.join('\n'));
+    // Told now, A copies what exists.
+    const ok = await a.ok('COPY 1 Trash');
+    assert.match(ok.status, /COPYUID \d+ 3 1\]/, ok.tagged);
+    await logout(a);
+    await logout(b);
+  } finally {
+    await srv.close();
+  }
+});
