@@ -11,6 +11,7 @@ import type { QueueRepo } from '../store/queue-repo';
 import { newMessageName, type FanoutTarget } from '../store/message-files';
 import { MimeAnalyzer, serializeAnalysis, type MessageAnalysis } from '../imap/mime';
 import { shiftAnalysis } from '../imap/mime-shift';
+import { wireOf } from '../imap/wire-cache';
 
 export interface LocalRecipient {
   readonly accountId: number;
@@ -89,6 +90,8 @@ export class InboundDelivery {
     if (!written) return failure ?? { ok: false, error: 'aborted' };
     let analysis: MessageAnalysis | null = null;
     if (analyzerOk) analysis = await analyzer!.end().catch(() => null);
+    // The same for every copy: trace headers are not part of ENVELOPE or BODYSTRUCTURE.
+    const wire = analysis ? wireOf(analysis) : null;
     const now = msg.now.toISOString();
     let indexed: IndexedMessage[] = [];
     let queueId: number | null = null;
@@ -101,6 +104,7 @@ export class InboundDelivery {
           internalDate: now,
           // Each copy starts with its own trace headers: the same structure, shifted by them.
           analysis: analysis ? serializeAnalysis(shiftAnalysis(analysis, targets[i]!.prefix.length)) : null,
+          wire,
         })),
       );
       if (queueRel) {

@@ -50,6 +50,11 @@ export class ImapConnection {
   private ended = false;
   /** BYE is queued: no more commands are run; the connection ends once the output is written. */
   private closing = false;
+  /**
+   * The client closed its sending side (sockets are half-open: "nc -q", scripts that send and
+   * then shut down): the commands already received are still answered, then the connection ends.
+   */
+  private peerEnded = false;
   private secure: boolean;
   private badCommands = 0;
   private reader: CommandReader;
@@ -110,12 +115,18 @@ export class ImapConnection {
       if (this.reader.pendingBytes > READER_HIGH_WATER && !socket.isPaused()) socket.pause();
     };
     const onClose = (): void => this.onClose();
+    const onEnd = (): void => {
+      this.peerEnded = true;
+      void this.pump();
+    };
     socket.on('data', onData);
+    socket.on('end', onEnd);
     socket.on('error', (e) => this.opts.log.debug({ event: 'imap.connection.error', err: e.message }, 'socket error'));
     socket.on('close', onClose);
     this.detach = () => {
       socket.off('data', onData);
       socket.off('close', onClose);
+      socket.off('end', onEnd);
     };
   }
 
@@ -277,6 +288,7 @@ export class ImapConnection {
           if (this.socket.isPaused() && this.reader.pendingBytes < READER_HIGH_WATER) this.socket.resume();
         }
       }
+      if (this.peerEnded && !this.queue.length && !this.gone()) this.closeAfterOutput();
     } finally {
       this.busy = false;
     }
@@ -491,31 +503,20 @@ export class ImapConnection {
     this.leaveMailbox();
     const user = this.context().user;
     const mailboxes = this.deps.mailboxes;
-    const snapshot = mailboxes.snapshot(box.id);
-    const view = new MailboxView(box, readOnly, snapshot, this.deps.events, this.origin, () => this.onViewPending());
-    this.state = { kind: 'selected', user, view };
-    const keywords = new Set<string>();
-    let firstUnseen = 0;
-    for (let i = 0; i < snapshot.length; i++) {
-      const f = snapshot[i]!.flags;
-      if (!f) {
-        if (!firstUnseen) firstUnseen = i + 1;
-        continue;
-      }
-      let seen = false;
-      for (const x of f.split(' ')) {
-        if (x === '\\Seen') seen = true;
-        else if (!x.startsWith('\\')) keywords.add(x);
-      }
-      if (!seen && !firstUnseen) firstUnseen = i + 1;
-    }
+    // Read the mailbox's state and subscribe to its events in one synchronous step: no change can
+    // fall between the two (store events are emitted synchronously after each commit).
     const fresh = mailboxes.get(box.id) ?? box;
-    const atoms = (xs: string[]) => xs.map((x) => ({ type: 'atom' as const, value: x }));
-    const flags = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft', ...keywords];
+    const uids = mailboxes.uidList(box.id);
+    const view = new MailboxView(fresh, readOnly, uids, this.deps.events, this.origin, () => this.onViewPending());
+    this.state = { kind: 'selected', user, view };
+    const unseenUid = mailboxes.firstUnseen(box.id);
+    const firstUnseen = unseenUid === undefined ? 0 : view.seqOf(unseenUid);
+    const atoms = (xs: readonly string[]) => xs.map((x) => ({ type: 'atom' as const, value: x }));
+    const flags = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft', ...fresh.keywords];
     // * FLAGS (\Answered \Flagged \Deleted \Seen \Draft)
     this.send({ tag: '*', command: 'FLAGS', attributes: [atoms(flags)] });
     this.send({ tag: '*', command: 'OK', code: { name: 'PERMANENTFLAGS', attributes: [readOnly ? [] : atoms([...flags, '\\*'])] }, text: readOnly ? 'No permanent flags permitted' : 'Flags permitted' });
-    this.send({ tag: '*', number: snapshot.length, command: 'EXISTS' });
+    this.send({ tag: '*', number: view.exists, command: 'EXISTS' });
     this.send({ tag: '*', number: 0, command: 'RECENT' });
     if (firstUnseen) this.send({ tag: '*', command: 'OK', code: { name: 'UNSEEN', attributes: [firstUnseen] }, text: `Message ${firstUnseen} is first unseen` });
     this.send({ tag: '*', command: 'OK', code: { name: 'UIDVALIDITY', attributes: [fresh.uidvalidity] }, text: 'UIDs valid' });

@@ -73,9 +73,11 @@ export function createImapListener(entry: TcpIpPort, bindPort: number, deps: Ima
     conn.start(settings['imap.welcomeMessage'] || 'Buzon IMAP server ready');
   };
 
+  // Half-open sockets: a client that sends its commands and then shuts down its side still gets
+  // the answers (the connection ends after them, see ImapConnection).
   const server: Server = implicit
-    ? createTlsServer({ key: tls?.key, cert: tls?.cert, minVersion: s['tls.minVersion'] }, onSocket)
-    : createNetServer(onSocket);
+    ? createTlsServer({ key: tls?.key, cert: tls?.cert, minVersion: s['tls.minVersion'], allowHalfOpen: true }, onSocket)
+    : createNetServer({ allowHalfOpen: true }, onSocket);
   server.on('tlsClientError', (err: Error) => log.debug({ event: 'imap.tls.failed', err: err.message }, 'TLS handshake failed'));
   server.on('error', (err: Error) => log.debug({ event: 'imap.server.error', err: err.message }, 'server error'));
 

@@ -26,13 +26,14 @@ export class MailboxView {
   constructor(
     readonly box: MailboxRow,
     readonly readOnly: boolean,
-    snapshot: readonly { uid: number }[],
+    /** The mailbox's UIDs in order (copied: the view changes its own list). */
+    snapshot: readonly number[],
     events: MailboxEvents,
     private readonly origin: object,
     /** Called when an event is queued (IDLE flushes at once). */
     private readonly onPending: () => void,
   ) {
-    this.uids = snapshot.map((r) => r.uid);
+    this.uids = snapshot.slice();
     this.off = events.subscribe(box.id, (e) => {
       if (e.origin === this.origin) return;
       this.pending.push(e);

@@ -39,6 +39,15 @@ export interface IndexItem {
   readonly flags?: string;
   /** The serialised MIME analysis (imap/mime), when known. */
   readonly analysis?: string | null;
+  /** ENVELOPE, BODY and BODYSTRUCTURE in wire form, when known. */
+  readonly wire?: MessageWire | null;
+}
+
+/** A message's ENVELOPE, BODY and BODYSTRUCTURE as IMAP sends them, compiled once. */
+export interface MessageWire {
+  readonly envelope: Buffer;
+  readonly body: Buffer;
+  readonly bodystructure: Buffer;
 }
 
 export interface IndexedMessage {
@@ -64,7 +73,9 @@ export class MailStore {
     this.stmts = {
       inbox: db.prepare("SELECT id FROM mailboxes WHERE account_id = ? AND name = 'INBOX'"),
       bump: db.prepare('UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1 WHERE id = ? RETURNING uidnext - 1 AS uid, highestmodseq AS modseq'),
-      insert: db.prepare('INSERT INTO messages (mailbox_id, uid, flags, modseq, internal_date, size, file, bodystructure) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      insert: db.prepare(
+        'INSERT INTO messages (mailbox_id, uid, flags, modseq, internal_date, size, file, bodystructure, wire_envelope, wire_body, wire_bodystructure) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
       grow: db.prepare('UPDATE accounts SET size_bytes = size_bytes + ? WHERE id = ?'),
       mailboxCount: db.prepare("SELECT count(*) c FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.account_id = ? AND b.name = 'INBOX'"),
     };
@@ -101,7 +112,7 @@ export class MailStore {
           box = this.stmts.inbox.get(it.accountId) as { id: number };
         }
         const { uid, modseq } = this.stmts.bump.get(box.id) as { uid: number; modseq: number };
-        this.stmts.insert.run(box.id, uid, it.flags ?? '', modseq, it.internalDate, it.size, it.rel, it.analysis ?? null);
+        this.stmts.insert.run(box.id, uid, it.flags ?? '', modseq, it.internalDate, it.size, it.rel, it.analysis ?? null, it.wire?.envelope ?? null, it.wire?.body ?? null, it.wire?.bodystructure ?? null);
         this.stmts.grow.run(it.size, it.accountId);
         out.push({ accountId: it.accountId, mailboxId: box.id, uid, rel: it.rel });
       }

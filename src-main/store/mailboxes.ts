@@ -19,7 +19,7 @@ import { dirname } from 'node:path';
 import type { Db } from './db';
 import type { MessageFiles } from './message-files';
 import type { MailboxEvents } from './mailbox-events';
-import { nextUidvalidity, SPECIAL_FOLDERS, type MailStore } from './mail-store';
+import { nextUidvalidity, SPECIAL_FOLDERS, type MailStore, type MessageWire } from './mail-store';
 import { StoreError } from './errors';
 
 export interface MailboxRow {
@@ -31,6 +31,8 @@ export interface MailboxRow {
   readonly uidnext: number;
   readonly highestmodseq: number;
   readonly subscribed: boolean;
+  /** Keywords ever set on a message of the mailbox (SELECT's FLAGS). */
+  readonly keywords: readonly string[];
 }
 
 export interface MessageRow {
@@ -41,8 +43,20 @@ export interface MessageRow {
   readonly internalDate: string;
   readonly size: number;
   readonly file: string;
-  /** The serialised MIME analysis (ENVELOPE, BODYSTRUCTURE, part offsets), or null until computed. */
-  readonly analysis: string | null;
+  /** ENVELOPE, BODY and BODYSTRUCTURE in wire form, or null until computed (the MIME analysis, with part offsets, is read with analysisOf()). */
+  readonly wireEnvelope: Buffer | null;
+  readonly wireBody: Buffer | null;
+  readonly wireBodystructure: Buffer | null;
+}
+
+/** What FETCH of flags, dates and sizes needs (no file, no MIME data). */
+export interface MessageMeta {
+  readonly id: number;
+  readonly uid: number;
+  readonly flags: string;
+  readonly modseq: number;
+  readonly internalDate: string;
+  readonly size: number;
 }
 
 export interface MailboxStatus {
@@ -111,6 +125,7 @@ interface RawMailbox {
   uidnext: number;
   highestmodseq: number;
   subscribed: number;
+  keywords: string;
 }
 
 const toMailbox = (r: RawMailbox): MailboxRow => ({
@@ -122,12 +137,20 @@ const toMailbox = (r: RawMailbox): MailboxRow => ({
   uidnext: r.uidnext,
   highestmodseq: r.highestmodseq,
   subscribed: r.subscribed === 1,
+  keywords: r.keywords ? r.keywords.split(' ') : [],
 });
 
-const MESSAGE_COLUMNS = 'id, uid, flags, modseq, internal_date AS internalDate, size, file, bodystructure AS analysis';
+const MESSAGE_COLUMNS =
+  'id, uid, flags, modseq, internal_date AS internalDate, size, file, wire_envelope AS wireEnvelope, wire_body AS wireBody, wire_bodystructure AS wireBodystructure';
+const META_COLUMNS = 'id, uid, flags, modseq, internal_date AS internalDate, size';
+const FILE_COLUMNS = 'id, uid, flags, modseq, internal_date AS internalDate, size, file';
+/** Mailboxes whose UID list is kept in memory (SELECT of a big mailbox without a query of every row). */
+const UID_CACHE_MAX = 256;
 
 export class MailboxStore {
   private readonly stmts;
+  /** mailbox id → its UIDs as of HIGHESTMODSEQ modseq (every change raises it, so equal means current). */
+  private readonly uidCache = new Map<number, { modseq: number; uids: number[] }>();
 
   constructor(
     private readonly db: Db,
@@ -147,14 +170,26 @@ export class MailboxStore {
                 coalesce(sum(size), 0) AS size
          FROM messages WHERE mailbox_id = ?`,
       ),
-      view: db.prepare('SELECT uid, flags, modseq FROM messages WHERE mailbox_id = ? ORDER BY uid'),
+      uids: db.prepare('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid').pluck(),
+      firstUnseen: db.prepare("SELECT uid FROM messages WHERE mailbox_id = ? AND (' ' || flags || ' ') NOT LIKE '% \\Seen %' ORDER BY uid LIMIT 1").pluck(),
       rowsBetween: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid`),
+      metaBetween: db.prepare(`SELECT ${META_COLUMNS} FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid`),
+      filesBetween: db.prepare(`SELECT ${FILE_COLUMNS} FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid`),
+      saveWire: db.prepare('UPDATE messages SET wire_envelope = ?, wire_body = ?, wire_bodystructure = ? WHERE id = ?'),
+      analysisOf: db.prepare('SELECT bodystructure FROM messages WHERE id = ?').pluck(),
+      copyRow: db.prepare(
+        `INSERT INTO messages (mailbox_id, uid, flags, modseq, internal_date, size, file, bodystructure, wire_envelope, wire_body, wire_bodystructure)
+         SELECT ?, ?, flags, ?, internal_date, size, ?, bodystructure, wire_envelope, wire_body, wire_bodystructure FROM messages WHERE id = ?`,
+      ),
+      keywords: db.prepare('UPDATE mailboxes SET keywords = ? WHERE id = ?'),
       rowByUid: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE mailbox_id = ? AND uid = ?`),
       setAnalysis: db.prepare('UPDATE messages SET bodystructure = ? WHERE id = ?'),
       bump: db.prepare('UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1 WHERE id = ? RETURNING uidnext - 1 AS uid, highestmodseq AS modseq'),
       modseq: db.prepare('UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = ? RETURNING highestmodseq AS modseq'),
       setFlags: db.prepare('UPDATE messages SET flags = ?, modseq = ? WHERE id = ?'),
-      insertMessage: db.prepare('INSERT INTO messages (mailbox_id, uid, flags, modseq, internal_date, size, file, bodystructure) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      insertMessage: db.prepare(
+        'INSERT INTO messages (mailbox_id, uid, flags, modseq, internal_date, size, file, bodystructure, wire_envelope, wire_body, wire_bodystructure) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
       moveMessage: db.prepare('UPDATE messages SET mailbox_id = ?, uid = ?, modseq = ? WHERE id = ?'),
       deleteMessage: db.prepare('DELETE FROM messages WHERE id = ?'),
       grow: db.prepare('UPDATE accounts SET size_bytes = size_bytes + ? WHERE id = ?'),
@@ -217,7 +252,10 @@ export class MailboxStore {
       if (freed) this.stmts.shrink.run(freed, accountId);
       gone = box;
     })();
-    if (gone) this.events.emit({ kind: 'gone', mailboxId: gone.id });
+    if (gone) {
+      this.uidCache.delete(gone.id);
+      this.events.emit({ kind: 'gone', mailboxId: gone.id });
+    }
     await Promise.all(files.map((f) => this.files.remove(f)));
   }
 
@@ -277,9 +315,55 @@ export class MailboxStore {
     return { ...s, uidnext: fresh.uidnext, uidvalidity: fresh.uidvalidity, highestmodseq: fresh.highestmodseq };
   }
 
-  /** UID, flags and MODSEQ of every message, in UID order: what a session's view starts from. */
-  snapshot(mailboxId: number): { uid: number; flags: string; modseq: number }[] {
-    return this.stmts.view.all(mailboxId) as { uid: number; flags: string; modseq: number }[];
+  /**
+   * The UIDs of the mailbox in order, as of its current HIGHESTMODSEQ: what a session's view starts
+   * from. Kept in memory per mailbox and reloaded only when something changed. The array is shared:
+   * copy it before changing it.
+   */
+  uidList(mailboxId: number): readonly number[] {
+    const box = this.get(mailboxId);
+    if (!box) return [];
+    const hit = this.uidCache.get(mailboxId);
+    if (hit && hit.modseq === box.highestmodseq) return hit.uids;
+    const uids = this.stmts.uids.all(mailboxId) as number[];
+    if (this.uidCache.size >= UID_CACHE_MAX) this.uidCache.clear();
+    this.uidCache.set(mailboxId, { modseq: box.highestmodseq, uids });
+    return uids;
+  }
+
+  /** UID of the first message without \Seen, or undefined. */
+  firstUnseen(mailboxId: number): number | undefined {
+    return this.stmts.firstUnseen.get(mailboxId) as number | undefined;
+  }
+
+  /** Flags, dates and sizes of the messages with UIDs in [lo, hi], in UID order. */
+  metaBetween(mailboxId: number, lo: number, hi: number): MessageMeta[] {
+    return this.stmts.metaBetween.all(mailboxId, lo, hi) as MessageMeta[];
+  }
+
+  /** Flags, dates, sizes and files of the messages with UIDs in [lo, hi], in UID order (SEARCH). */
+  filesBetween(mailboxId: number, lo: number, hi: number): (MessageMeta & { readonly file: string })[] {
+    return this.stmts.filesBetween.all(mailboxId, lo, hi) as (MessageMeta & { readonly file: string })[];
+  }
+
+  analysisOf(messageId: number): string | null {
+    return (this.stmts.analysisOf.get(messageId) as string | null | undefined) ?? null;
+  }
+
+  saveWire(messageId: number, wire: MessageWire): void {
+    this.stmts.saveWire.run(wire.envelope, wire.body, wire.bodystructure, messageId);
+  }
+
+  /** Adds keywords among flags to the mailbox's list (inside the caller's transaction). */
+  private noteKeywords(mailboxId: number, flags: string | readonly string[]): void {
+    const list = typeof flags === 'string' ? (flags ? flags.split(' ') : []) : flags;
+    const kws = list.filter((f) => !f.startsWith('\\'));
+    if (!kws.length) return;
+    const box = this.get(mailboxId);
+    if (!box) return;
+    const have = new Set(box.keywords.map((k) => k.toLowerCase()));
+    const add = kws.filter((k) => !have.has(k.toLowerCase()));
+    if (add.length) this.stmts.keywords.run([...box.keywords, ...new Set(add)].join(' '), mailboxId);
   }
 
   /** Rows with UIDs in [lo, hi], in UID order. */
@@ -314,6 +398,7 @@ export class MailboxStore {
         this.stmts.setFlags.run(next, modseq, row.id);
         changes.push({ uid, flags: next, modseq, changed: true });
       }
+      if (op !== 'remove') this.noteKeywords(mailboxId, flags);
     })();
     for (const c of changes) if (c.changed) this.events.emit({ kind: 'flags', mailboxId, uid: c.uid, flags: c.flags, modseq: c.modseq, origin });
     return changes;
@@ -405,7 +490,8 @@ export class MailboxStore {
     this.db.transaction(() => {
       for (const { row, rel } of made) {
         const { uid, modseq } = this.stmts.bump.get(to) as { uid: number; modseq: number };
-        this.stmts.insertMessage.run(to, uid, row.flags, modseq, row.internalDate, row.size, rel, row.analysis);
+        this.stmts.copyRow.run(to, uid, modseq, rel, row.id);
+        this.noteKeywords(to, row.flags);
         pairs.push([row.uid, uid]);
       }
       this.stmts.grow.run(total, accountId);
@@ -426,6 +512,7 @@ export class MailboxStore {
         if (!row) throw new StoreError('EXPUNGED', 'Some of the messages no longer exist');
         const { uid, modseq } = this.stmts.bump.get(to) as { uid: number; modseq: number };
         this.stmts.moveMessage.run(to, uid, modseq, row.id);
+        this.noteKeywords(to, row.flags);
         pairs.push([u, uid]);
       }
       if (pairs.length) this.stmts.modseq.get(from);
@@ -440,10 +527,21 @@ export class MailboxStore {
   /**
    * Indexes a message file already durable at its final place (APPEND). Returns its UID.
    */
-  appendIndexed(accountId: number, mailboxId: number, rel: string, size: number, flags: readonly string[], internalDate: Date, analysis: string | null): number {
+  appendIndexed(
+    accountId: number,
+    mailboxId: number,
+    rel: string,
+    size: number,
+    flags: readonly string[],
+    internalDate: Date,
+    analysis: string | null,
+    wire: MessageWire | null,
+  ): number {
     const uid = this.db.transaction(() => {
       const { uid, modseq } = this.stmts.bump.get(mailboxId) as { uid: number; modseq: number };
-      this.stmts.insertMessage.run(mailboxId, uid, dedupe(flags).join(' '), modseq, internalDate.toISOString(), size, rel, analysis);
+      const stored = dedupe(flags);
+      this.stmts.insertMessage.run(mailboxId, uid, stored.join(' '), modseq, internalDate.toISOString(), size, rel, analysis, wire?.envelope ?? null, wire?.body ?? null, wire?.bodystructure ?? null);
+      this.noteKeywords(mailboxId, stored);
       this.stmts.grow.run(size, accountId);
       return uid;
     })();

@@ -8,7 +8,8 @@ import { defineCommand, flagList, BadArguments } from '../command';
 import type { Token } from '../protocol/tokens';
 import { parseDateTime } from '../dates';
 import { AppendSink } from '../append-sink';
-import { analyzeBuffer, serializeAnalysis } from '../mime';
+import { analyzeBuffer, serializeAnalysis, type MessageAnalysis } from '../mime';
+import { wireOf } from '../wire-cache';
 
 function abort(t: Token | undefined): void {
   if (t?.type === 'stream') t.sink.abort();
@@ -47,15 +48,15 @@ export default defineCommand({
         return ctx.no('Quota exceeded', { name: 'OVERQUOTA' });
       }
       const rel = ctx.deps.mailStore.newMessagePath(address, accountId);
-      let analysis: string | null = null;
+      let analysis: MessageAnalysis | null = null;
       if (message.type === 'stream') {
         if (!(message.sink instanceof AppendSink)) throw new Error('unexpected literal sink');
         const done = await message.sink.done();
-        analysis = done.analysis ? serializeAnalysis(done.analysis) : null;
+        analysis = done.analysis;
         await store.files.commitTmp(done.path, rel);
       } else {
         const bytes = message.bytes;
-        analysis = serializeAnalysis(await analyzeBuffer(bytes));
+        analysis = await analyzeBuffer(bytes);
         const tmp = store.files.tmpPath();
         try {
           await writeFile(tmp, bytes, { flag: 'wx' });
@@ -68,7 +69,7 @@ export default defineCommand({
       }
       let uid: number;
       try {
-        uid = store.appendIndexed(accountId, box.id, rel, size, flags, date ?? new Date(), analysis);
+        uid = store.appendIndexed(accountId, box.id, rel, size, flags, date ?? new Date(), analysis && serializeAnalysis(analysis), analysis && wireOf(analysis));
       } catch (e) {
         await store.files.remove(rel);
         throw e;

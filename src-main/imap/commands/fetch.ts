@@ -1,23 +1,31 @@
 // tag FETCH set items / tag UID FETCH set items              (RFC 9051 §6.4.5, §7.5.2)
 // * 12 FETCH (UID 7 FLAGS (\Seen) RFC822.SIZE 4211 BODY[HEADER.FIELDS (FROM)] {42}…)
 //
-// The rows of the whole set are read in one query; ENVELOPE and BODYSTRUCTURE come from the MIME
-// analysis cached in the index (computed once, at delivery or here for files indexed without
-// it); body sections are byte ranges of the .eml file. Each message's file is opened once, when
-// its response is built: an open file stays readable even if another session expunges the message
-// and its file is removed before the response is written (RFC 2180 §4.1: the data already
-// promised is sent, never a cut connection). Ranges up to 1 MB are read then; larger ones are
-// streamed from the open file by the connection, 64 KB at a time, never whole in memory.
+// The rows of the whole set are read in one query, with only the columns the items need (flags
+// and sizes: no file, no MIME data). ENVELOPE, BODY and BODYSTRUCTURE are copied from their wire
+// form cached in the index (compiled once, at delivery, APPEND, or here the first time); body
+// sections are byte ranges of the .eml file, located by the MIME analysis.
+//
+// Each message's file is opened once, when its response is built: an open file stays readable
+// even if another session expunges the message and its file is removed before the response is
+// written (RFC 2180 §4.1: data already promised is sent, never a cut connection). Small ranges are
+// read then, synchronously (a page-cache read of a few KB costs less than the thread-pool round
+// trips of open/read/close); large ones are streamed from their own open file by the connection,
+// 64 KB at a time, never whole in memory.
+//
 // Fetching a body without .PEEK sets \Seen on a read-write mailbox, in one transaction for the
 // whole set, and the new FLAGS go out with it.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { defineCommand, resolveSet, BadArguments } from '../command';
-import { atom, literal, section, streamLiteral, type ResponseValue } from '../protocol/compiler';
+import { atom, literal, raw, section, streamLiteral, type ResponseValue } from '../protocol/compiler';
 import type { SectionToken, Token } from '../protocol/tokens';
 import { formatDateTime } from '../dates';
-import { analyzeFile, bodyStructureValue, deserializeAnalysis, envelopeValue, filterHeaderFields, sectionRange, serializeAnalysis, type MessageAnalysis } from '../mime';
-import type { MessageRow } from '../../store/mailboxes';
+import { analyzeFile, deserializeAnalysis, filterHeaderFields, sectionRange, serializeAnalysis, type MessageAnalysis } from '../mime';
+import { wireOf } from '../wire-cache';
+import type { MessageMeta, MessageRow } from '../../store/mailboxes';
+import type { MessageWire } from '../../store/mail-store';
 import type { ImapContext } from '../session';
-import { open, type FileHandle } from 'node:fs/promises';
 
 type Item =
   | { kind: 'UID' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY' }
@@ -31,6 +39,9 @@ const MACROS: Record<string, string[]> = {
   FULL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODY'],
 };
 const FLUSH_BYTES = 256 * 1024;
+/** Ranges up to this size are read when the response is built; larger ones are streamed. */
+const IN_MEMORY = 256 * 1024;
+const CHUNK = 64 * 1024;
 
 function parseItems(t: Token): Item[] {
   if (t.type === 'atom' && MACROS[t.value.toUpperCase()]) return MACROS[t.value.toUpperCase()]!.map((k) => ({ kind: k }) as Item);
@@ -48,26 +59,24 @@ function parseItems(t: Token): Item[] {
   });
 }
 
-function setsSeen(items: readonly Item[]): boolean {
-  return items.some((i) => i.kind === 'RFC822' || i.kind === 'RFC822.TEXT' || (i.kind === 'section' && i.token.name === 'BODY'));
-}
-
-function needsAnalysis(items: readonly Item[]): boolean {
-  return items.some(
-    (i) =>
-      i.kind === 'ENVELOPE' ||
-      i.kind === 'BODYSTRUCTURE' ||
-      i.kind === 'BODY' ||
-      i.kind === 'RFC822.HEADER' ||
-      i.kind === 'RFC822.TEXT' ||
-      (i.kind === 'section' && (i.token.section.part.length > 0 || i.token.section.text !== undefined)),
-  );
-}
+const setsSeen = (items: readonly Item[]): boolean => items.some((i) => i.kind === 'RFC822' || i.kind === 'RFC822.TEXT' || (i.kind === 'section' && i.token.name === 'BODY'));
+const isWholeMessage = (i: Item): boolean => i.kind === 'RFC822' || (i.kind === 'section' && i.token.section.part.length === 0 && i.token.section.text === undefined);
+const needsFile = (items: readonly Item[]): boolean => items.some((i) => i.kind === 'RFC822' || i.kind === 'RFC822.HEADER' || i.kind === 'RFC822.TEXT' || i.kind === 'section');
+const needsWire = (items: readonly Item[]): boolean => items.some((i) => i.kind === 'ENVELOPE' || i.kind === 'BODY' || i.kind === 'BODYSTRUCTURE');
+const needsAnalysis = (items: readonly Item[]): boolean => items.some((i) => (i.kind === 'RFC822.HEADER' || i.kind === 'RFC822.TEXT' || i.kind === 'section') && !isWholeMessage(i));
 
 const flagsValue = (flags: string): ResponseValue => (flags ? flags.split(' ').map(atom) : []);
 
-const IN_MEMORY = 1024 * 1024;
-const CHUNK = 64 * 1024;
+function readAtSync(fd: number, start: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, buf, got, length - got, start + got);
+    if (n === 0) throw new Error(`message file ended after ${got} of ${length} bytes`);
+    got += n;
+  }
+  return buf;
+}
 
 async function readAt(fh: FileHandle, start: number, length: number): Promise<Buffer> {
   const buf = Buffer.allocUnsafe(length);
@@ -84,50 +93,38 @@ async function* chunksAt(fh: FileHandle, start: number, length: number): AsyncGe
   for (let off = 0; off < length; off += CHUNK) yield await readAt(fh, start + off, Math.min(CHUNK, length - off));
 }
 
-/** The message's file, opened on first use; undefined when it is gone (expunged meanwhile). */
+/** One message's file while its response is built: opened on first use (throws ENOENT when gone). */
 class MessageSource {
-  private fh: FileHandle | undefined;
+  private fd: number | undefined;
+
   constructor(
     private readonly path: string,
+    /** Handles of streamed literals, closed by the command once the connection has sent them. */
     private readonly streaming: FileHandle[],
   ) {}
 
-  private async handle(): Promise<FileHandle> {
-    this.fh ??= await open(this.path, 'r');
-    return this.fh;
+  private handle(): number {
+    this.fd ??= openSync(this.path, 'r');
+    return this.fd;
   }
 
-  /** A literal for [start, start+length): bytes now, or a stream from the open file. */
   async range(start: number, length: number): Promise<ResponseValue> {
     if (length === 0) return '';
-    if (length <= IN_MEMORY) return literal(await readAt(await this.handle(), start, length));
-    // Its own handle, closed by the command once the connection has sent the literal.
+    if (length <= IN_MEMORY) return literal(readAtSync(this.handle(), start, length));
+    this.handle(); // the file exists now, or ENOENT before anything of this response is queued
     const own = await open(this.path, 'r');
     this.streaming.push(own);
     return streamLiteral(length, () => chunksAt(own, start, length));
   }
 
-  async bytes(start: number, length: number): Promise<Buffer> {
-    return length === 0 ? Buffer.alloc(0) : readAt(await this.handle(), start, length);
+  bytes(start: number, length: number): Buffer {
+    return length === 0 ? Buffer.alloc(0) : readAtSync(this.handle(), start, length);
   }
 
-  async close(): Promise<void> {
-    await this.fh?.close();
-    this.fh = undefined;
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
   }
-}
-
-async function analysisOf(ctx: ImapContext, row: MessageRow, path: string): Promise<MessageAnalysis> {
-  if (row.analysis) {
-    try {
-      return deserializeAnalysis(row.analysis);
-    } catch {
-      // fall through: analyse again
-    }
-  }
-  const a = await analyzeFile(path);
-  ctx.deps.mailboxes.saveAnalysis(row.id, serializeAnalysis(a));
-  return a;
 }
 
 async function closeAll(handles: FileHandle[]): Promise<void> {
@@ -135,12 +132,14 @@ async function closeAll(handles: FileHandle[]): Promise<void> {
   await Promise.all(hs.map((h) => h.close().catch(() => undefined)));
 }
 
-/** A byte range of the file, cut to the client's <start.length>; an empty string when out of range. */
+/** A byte range cut to the client's <start.length>; empty when the start is past the end. */
 function partial(start: number, length: number, p: { start: number; length: number } | undefined): { start: number; length: number } {
   if (!p) return { start, length };
   if (p.start >= length) return { start: start + length, length: 0 };
   return { start: start + p.start, length: Math.min(p.length, length - p.start) };
 }
+
+type Row = MessageMeta & Partial<Pick<MessageRow, 'file' | 'wireEnvelope' | 'wireBody' | 'wireBodystructure'>>;
 
 export default defineCommand({
   names: ['FETCH', 'UID FETCH'],
@@ -155,8 +154,15 @@ export default defineCommand({
     const view = ctx.view;
     const store = ctx.deps.mailboxes;
     if (!uids.length) return ctx.ok(`${ctx.command} completed`);
-    const rows = new Map<number, MessageRow>();
-    for (const r of store.rowsBetween(view.box.id, uids[0]!, uids[uids.length - 1]!)) rows.set(r.uid, r);
+    const withFile = needsFile(items);
+    const withWire = needsWire(items);
+    const withAnalysis = needsAnalysis(items);
+    const lo = uids[0]!;
+    const hi = uids[uids.length - 1]!;
+    const list: Row[] = withFile || withWire ? store.rowsBetween(view.box.id, lo, hi) : store.metaBetween(view.box.id, lo, hi);
+    const rows = new Map<number, Row>();
+    for (const r of list) rows.set(r.uid, r);
+
     // \Seen for the whole set first, so that each response carries the flags it caused.
     const seenNow = new Set<number>();
     if (setsSeen(items) && !view.readOnly) {
@@ -174,16 +180,26 @@ export default defineCommand({
         }
       }
     }
+
+    /** The MIME analysis: from the index, or from the file (then saved, with the wire forms). */
+    const analysisOf = async (row: Row, path: string): Promise<MessageAnalysis> => {
+      const stored = store.analysisOf(row.id);
+      if (stored) {
+        try {
+          return deserializeAnalysis(stored);
+        } catch {
+          // unreadable: analyse the file again
+        }
+      }
+      const a = await analyzeFile(path);
+      store.saveAnalysis(row.id, serializeAnalysis(a));
+      return a;
+    };
+
     const streaming: FileHandle[] = [];
+    const wantsFlags = items.some((i) => i.kind === 'FLAGS');
+    let missing = false;
     try {
-      return await fetchAll();
-    } finally {
-      await closeAll(streaming);
-    }
-    async function fetchAll(): Promise<void> {
-      const wantsAnalysis = needsAnalysis(items);
-      const wantsFlags = items.some((i) => i.kind === 'FLAGS');
-      let missing = false;
       for (const uid of uids) {
         const row = rows.get(uid);
         const seq = view.seqOf(uid);
@@ -191,20 +207,21 @@ export default defineCommand({
           missing = true; // expunged by another session since this session's view was updated
           continue;
         }
-        const path = store.files.abs(row.file);
-        let analysis: MessageAnalysis | undefined;
-        if (wantsAnalysis) {
-          try {
-            analysis = await analysisOf(ctx, row, path);
-          } catch (e) {
-            ctx.log.error({ event: 'imap.fetch.unreadable', uid, file: row.file, err: String(e) }, 'message file unreadable');
-            missing = true;
-            continue;
-          }
-        }
-        const out: ResponseValue[] = [];
+        const path = row.file === undefined ? '' : store.files.abs(row.file);
         const src = new MessageSource(path, streaming);
+        const out: ResponseValue[] = [];
         try {
+          let analysis: MessageAnalysis | undefined;
+          if (withAnalysis) analysis = await analysisOf(row, path);
+          let wire: MessageWire | undefined;
+          if (withWire) {
+            if (row.wireEnvelope && row.wireBody && row.wireBodystructure) {
+              wire = { envelope: row.wireEnvelope, body: row.wireBody, bodystructure: row.wireBodystructure };
+            } else {
+              wire = wireOf(analysis ?? (await analysisOf(row, path)));
+              store.saveWire(row.id, wire);
+            }
+          }
           if (byUid) out.push(atom('UID'), uid);
           for (const item of items) {
             switch (item.kind) {
@@ -221,36 +238,32 @@ export default defineCommand({
                 out.push(atom('RFC822.SIZE'), row.size);
                 break;
               case 'ENVELOPE':
-                out.push(atom('ENVELOPE'), envelopeValue(analysis!.envelope));
+                out.push(atom('ENVELOPE'), raw(wire!.envelope));
                 break;
               case 'BODYSTRUCTURE':
-                out.push(atom('BODYSTRUCTURE'), bodyStructureValue(analysis!.root, true));
+                out.push(atom('BODYSTRUCTURE'), raw(wire!.bodystructure));
                 break;
               case 'BODY':
-                out.push(atom('BODY'), bodyStructureValue(analysis!.root, false));
+                out.push(atom('BODY'), raw(wire!.body));
                 break;
               case 'RFC822':
                 out.push(atom('RFC822'), await src.range(0, row.size));
                 break;
-              case 'RFC822.HEADER': {
-                const r = sectionRange(analysis!, { part: [], text: 'HEADER' });
-                out.push(atom('RFC822.HEADER'), r ? await src.range(r.start, r.length) : '');
-                break;
-              }
+              case 'RFC822.HEADER':
               case 'RFC822.TEXT': {
-                const r = sectionRange(analysis!, { part: [], text: 'TEXT' });
-                out.push(atom('RFC822.TEXT'), r ? await src.range(r.start, r.length) : '');
+                const r = sectionRange(analysis!, { part: [], text: item.kind === 'RFC822.HEADER' ? 'HEADER' : 'TEXT' });
+                out.push(atom(item.kind), r ? await src.range(r.start, r.length) : '');
                 break;
               }
               case 'section': {
                 const spec = item.token.section;
                 const p = item.token.partial;
                 const name = section(item.token, p?.start);
-                const r = spec.part.length === 0 && spec.text === undefined ? { start: 0, length: row.size } : sectionRange(analysis!, spec);
+                const r = isWholeMessage(item) ? { start: 0, length: row.size } : sectionRange(analysis!, spec);
                 if (!r) {
                   out.push(name, '');
                 } else if (r.fields) {
-                  const header = filterHeaderFields(await src.bytes(r.start, r.length), r.fields.names, r.fields.not);
+                  const header = filterHeaderFields(src.bytes(r.start, r.length), r.fields.names, r.fields.not);
                   const cut = partial(0, header.length, p);
                   out.push(name, literal(header.subarray(cut.start, cut.start + cut.length)));
                 } else {
@@ -262,12 +275,12 @@ export default defineCommand({
             }
           }
         } catch (e) {
-          await src.close();
           if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
           missing = true; // its file was removed: expunged by another session meanwhile
           continue;
+        } finally {
+          src.close();
         }
-        await src.close();
         if (seenNow.has(uid) && !wantsFlags) out.push(atom('FLAGS'), flagsValue(row.flags));
         ctx.untagged({ number: seq, command: 'FETCH', attributes: [out] });
         if (ctx.queuedBytes >= FLUSH_BYTES) {
@@ -276,9 +289,10 @@ export default defineCommand({
         }
       }
       await ctx.drain();
+    } finally {
       await closeAll(streaming);
-      if (missing && !byUid) return ctx.no('Some messages were expunged meanwhile and could not be fetched', { name: 'EXPUNGEISSUED' });
-      ctx.ok(`${ctx.command} completed`);
     }
+    if (missing && !byUid) return ctx.no('Some messages were expunged meanwhile and could not be fetched', { name: 'EXPUNGEISSUED' });
+    ctx.ok(`${ctx.command} completed`);
   },
 });

@@ -24,7 +24,7 @@ export default defineCommand({
     const store = ctx.deps.mailboxes;
     const messages: SearchMessage[] = [];
     if (view.exists) {
-      const rows = store.rowsBetween(view.box.id, view.uidAt(1)!, view.maxUid);
+      const rows = store.filesBetween(view.box.id, view.uidAt(1)!, view.maxUid);
       for (const r of rows) {
         const seq = view.seqOf(r.uid);
         if (!seq) continue;

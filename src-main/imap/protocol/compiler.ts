@@ -53,6 +53,12 @@ export interface SectionValue {
   readonly origin?: number;
 }
 
+/** Bytes already in wire form (a cached ENVELOPE or BODYSTRUCTURE made by compileValue()), written as they are. */
+export interface RawValue {
+  readonly type: 'raw';
+  readonly bytes: Buffer;
+}
+
 /** Values written one after the other without spaces: the bodies of a multipart BODYSTRUCTURE ("(…)(…)"). */
 export interface JoinedValue {
   readonly type: 'joined';
@@ -71,7 +77,8 @@ export type ResponseValue =
   | FileLiteralValue
   | StreamLiteralValue
   | SectionValue
-  | JoinedValue;
+  | JoinedValue
+  | RawValue;
 
 export interface ResponseCode {
   /** ALERT, UIDVALIDITY, PERMANENTFLAGS, TOOBIG… */
@@ -113,6 +120,7 @@ export class LiteralSourceError extends Error {
 export const atom = (value: string): AtomValue => ({ type: 'atom', value });
 export const literal = (value: string | Buffer): LiteralValue => ({ type: 'literal', value });
 export const fileLiteral = (path: string, start: number, length: number): FileLiteralValue => ({ type: 'file', path, start, length });
+export const raw = (bytes: Buffer): RawValue => ({ type: 'raw', bytes });
 export const joined = (items: readonly ResponseValue[]): JoinedValue => ({ type: 'joined', items });
 export const streamLiteral = (length: number, open: () => AsyncIterable<Buffer>): StreamLiteralValue => ({ type: 'stream', length, open });
 
@@ -144,7 +152,7 @@ function checkAtom(text: string, what: string): void {
   if (!/^[\x21-\x7e]+$/.test(text) || /[(){"\]]/.test(text)) throw new TypeError(`${what} is not an atom: ${JSON.stringify(text)}`);
 }
 
-function isNode(v: ResponseValue): v is AtomValue | LiteralValue | FileLiteralValue | StreamLiteralValue | SectionValue | JoinedValue {
+function isNode(v: ResponseValue): v is AtomValue | LiteralValue | FileLiteralValue | StreamLiteralValue | SectionValue | JoinedValue | RawValue {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
 }
 
@@ -248,6 +256,8 @@ class Writer {
       case 'joined':
         for (const item of v.items) this.value(item);
         return;
+      case 'raw':
+        return this.bytes(v.bytes);
     }
   }
 
@@ -311,6 +321,20 @@ export function compile(response: ImapResponse, options: CompileOptions = {}): R
   w.text('\r\n');
   w.flush();
   return w.parts;
+}
+
+/**
+ * One value in wire form (no file or stream literals), to be cached and sent later with raw():
+ * ENVELOPE and BODYSTRUCTURE are computed once per message, not per FETCH.
+ */
+export function compileValue(value: ResponseValue, options: CompileOptions = {}): Buffer {
+  const w = new Writer(options);
+  w.value(value);
+  w.flush();
+  return w.parts.length === 1 && Buffer.isBuffer(w.parts[0]) ? w.parts[0] : Buffer.concat(w.parts.map((p) => {
+    if (!Buffer.isBuffer(p)) throw new TypeError('compileValue: file and stream literals cannot be cached');
+    return p;
+  }));
 }
 
 /** A response that has no file or stream literals, as one Buffer; throws if it has one. */

@@ -5,10 +5,11 @@ import m0001 from './0001-initial';
 import m0002 from './0002-seed-defaults';
 import m0003 from './0003-pop3-ports';
 import m0004 from './0004-imap';
+import m0005 from './0005-imap-cache';
 
 export interface Migration {
   readonly name: string;
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005];

@@ -68,3 +68,33 @@ test('COPY or MOVE of a message expunged by another session fails with [EXPUNGEI
     await srv.close();
   }
 });
+
+test('a client that sends its commands and shuts down its side (nc -q) still gets every answer', async () => {
+  const srv = await startLab();
+  try {
+    const { connect } = await import('node:net');
+    const out = await new Promise<string>((resolve, reject) => {
+      const s = connect(srv.imapPort, '127.0.0.1', () => s.end('a LOGIN cuenta1@aula.test secreto1\r\nb SELECT INBOX\r\nc LOGOUT\r\n'));
+      let d = '';
+      s.on('data', (c: Buffer) => (d += c.toString('latin1')));
+      s.on('close', () => resolve(d));
+      s.on('error', reject);
+      setTimeout(() => reject(new Error('no close: ' + d)), 10_000).unref();
+    });
+    assert.match(out, /\r\na OK /);
+    assert.match(out, /\r\nb OK \[READ-WRITE\]/);
+    assert.match(out, /\r\nc OK LOGOUT/);
+    // Without LOGOUT the server ends the connection itself once it has answered.
+    const out2 = await new Promise<string>((resolve, reject) => {
+      const s = connect(srv.imapPort, '127.0.0.1', () => s.end('a NOOP\r\n'));
+      let d = '';
+      s.on('data', (c: Buffer) => (d += c.toString('latin1')));
+      s.on('close', () => resolve(d));
+      s.on('error', reject);
+      setTimeout(() => reject(new Error('no close: ' + d)), 10_000).unref();
+    });
+    assert.match(out2, /\r\na OK NOOP completed\r\n$/);
+  } finally {
+    await srv.close();
+  }
+});

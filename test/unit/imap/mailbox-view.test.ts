@@ -8,7 +8,7 @@ import { MailboxView, type Untagged } from '../../../src-main/imap/mailbox-view'
 import { compileToBuffer } from '../../../src-main/imap/protocol/compiler';
 import type { MailboxRow } from '../../../src-main/store/mailboxes';
 
-const BOX: MailboxRow = { id: 7, accountId: 1, name: 'INBOX', specialUse: null, uidvalidity: 1, uidnext: 10, highestmodseq: 1, subscribed: true };
+const BOX: MailboxRow = { id: 7, accountId: 1, name: 'INBOX', specialUse: null, uidvalidity: 1, uidnext: 10, highestmodseq: 1, subscribed: true, keywords: [] };
 
 function wire(rs: Untagged[]): string[] {
   return rs.map((r) => compileToBuffer({ tag: '*', ...r }).toString().trimEnd());
@@ -18,7 +18,7 @@ function setup(uids: number[]) {
   const events = new MailboxEvents();
   const me = {};
   let pings = 0;
-  const view = new MailboxView(BOX, false, uids.map((uid) => ({ uid })), events, me, () => pings++);
+  const view = new MailboxView(BOX, false, uids, events, me, () => pings++);
   return { events, me, view, pings: () => pings };
 }
 
