@@ -25,7 +25,6 @@ import { analyzeFile, deserializeAnalysis, filterHeaderFields, sectionRange, ser
 import { wireOf } from '../wire-cache';
 import type { MessageMeta, MessageRow } from '../../store/mailboxes';
 import type { MessageWire } from '../../store/mail-store';
-import type { ImapContext } from '../session';
 
 type Item =
   | { kind: 'UID' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY' }
