@@ -454,6 +454,10 @@ export class ImapConnection {
         this.state = s;
       },
       untagged: (r) => this.send({ tag: '*', ...r }),
+      untaggedRaw: (b) => {
+        this.out.push(b);
+        this.outBytes += b.length;
+      },
       drain: () => this.drain(),
       get queuedBytes() {
         return conn.outBytes;

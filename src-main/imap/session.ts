@@ -42,6 +42,8 @@ export interface ImapContext {
   setState(s: ImapState): void;
   /** Queues an untagged response ("*" is added). */
   untagged(r: Omit<ImapResponse, 'tag'>): void;
+  /** Queues an untagged response already in wire form (FETCH's fast path builds lines directly). */
+  untaggedRaw(bytes: Buffer): void;
   /** Writes what is queued, honouring back-pressure (long FETCH loops call it now and then). */
   drain(): Promise<void>;
   /** Bytes queued and not yet written. */

@@ -144,13 +144,13 @@ const MESSAGE_COLUMNS =
   'id, uid, flags, modseq, internal_date AS internalDate, size, file, wire_envelope AS wireEnvelope, wire_body AS wireBody, wire_bodystructure AS wireBodystructure';
 const META_COLUMNS = 'id, uid, flags, modseq, internal_date AS internalDate, size';
 const FILE_COLUMNS = 'id, uid, flags, modseq, internal_date AS internalDate, size, file';
-/** Mailboxes whose UID list is kept in memory (SELECT of a big mailbox without a query of every row). */
-const UID_CACHE_MAX = 256;
+/** Mailboxes whose UID list (and flags) is kept in memory: SELECT and flag syncs of big mailboxes without a query of every row. */
+const UID_CACHE_MAX = 64;
 
 export class MailboxStore {
   private readonly stmts;
   /** mailbox id → its UIDs as of HIGHESTMODSEQ modseq (every change raises it, so equal means current). */
-  private readonly uidCache = new Map<number, { modseq: number; uids: number[] }>();
+  private readonly uidCache = new Map<number, { modseq: number; uids: number[]; flags?: string[] }>();
 
   constructor(
     private readonly db: Db,
@@ -171,6 +171,7 @@ export class MailboxStore {
          FROM messages WHERE mailbox_id = ?`,
       ),
       uids: db.prepare('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid').pluck(),
+      uidFlags: db.prepare('SELECT uid, flags FROM messages WHERE mailbox_id = ? ORDER BY uid').raw(),
       firstUnseen: db.prepare("SELECT uid FROM messages WHERE mailbox_id = ? AND (' ' || flags || ' ') NOT LIKE '% \\Seen %' ORDER BY uid LIMIT 1").pluck(),
       rowsBetween: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid`),
       metaBetween: db.prepare(`SELECT ${META_COLUMNS} FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid`),
@@ -329,6 +330,24 @@ export class MailboxStore {
     if (this.uidCache.size >= UID_CACHE_MAX) this.uidCache.clear();
     this.uidCache.set(mailboxId, { modseq: box.highestmodseq, uids });
     return uids;
+  }
+
+  /**
+   * UIDs and flags of every message (flags[i] belongs to uids[i]), cached like uidList(): a client's
+   * flag sync (UID FETCH 1:* (FLAGS)) of an unchanged mailbox reads nothing. Shared arrays: do not
+   * change them.
+   */
+  uidFlags(mailboxId: number): { uids: readonly number[]; flags: readonly string[] } {
+    const box = this.get(mailboxId);
+    if (!box) return { uids: [], flags: [] };
+    const hit = this.uidCache.get(mailboxId);
+    if (hit && hit.modseq === box.highestmodseq && hit.flags) return { uids: hit.uids, flags: hit.flags };
+    const rows = this.stmts.uidFlags.all(mailboxId) as [number, string][];
+    const uids = rows.map((r) => r[0]);
+    const flags = rows.map((r) => r[1]);
+    if (this.uidCache.size >= UID_CACHE_MAX) this.uidCache.clear();
+    this.uidCache.set(mailboxId, { modseq: box.highestmodseq, uids, flags });
+    return { uids, flags };
   }
 
   /** UID of the first message without \Seen, or undefined. */

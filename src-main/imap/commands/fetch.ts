@@ -25,6 +25,7 @@ import { analyzeFile, deserializeAnalysis, filterHeaderFields, sectionRange, ser
 import { wireOf } from '../wire-cache';
 import type { MessageMeta, MessageRow } from '../../store/mailboxes';
 import type { MessageWire } from '../../store/mail-store';
+import type { ImapContext } from '../session';
 
 type Item =
   | { kind: 'UID' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY' }
@@ -140,6 +141,161 @@ function partial(start: number, length: number, p: { start: number; length: numb
 
 type Row = MessageMeta & Partial<Pick<MessageRow, 'file' | 'wireEnvelope' | 'wireBody' | 'wireBodystructure'>>;
 
+/** Items answered from the index alone, never setting \Seen: FETCH builds their lines directly. */
+const INDEX_ONLY = new Set(['UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODY', 'BODYSTRUCTURE']);
+
+function binarySearch(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid]!;
+    if (v === value) return mid;
+    if (v < value) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Items the direct path below answers: index data, and whole messages (no partial). */
+function directItem(i: Item): boolean {
+  if (INDEX_ONLY.has(i.kind)) return true;
+  if (i.kind === 'RFC822') return true;
+  return i.kind === 'section' && isWholeMessage(i) && i.token.partial === undefined;
+}
+
+/** Marks the set \Seen (a body fetched without .PEEK); returns the UIDs that changed. */
+function markSeen(ctx: ImapContext, uids: readonly number[]): Set<number> {
+  const view = ctx.view;
+  const store = ctx.deps.mailboxes;
+  const cached = store.uidFlags(view.box.id);
+  const unseen = uids.filter((u) => {
+    const i = binarySearch(cached.uids, u);
+    return i >= 0 && !(' ' + cached.flags[i] + ' ').includes(' \\Seen ');
+  });
+  const changed = new Set<number>();
+  if (unseen.length) for (const c of store.storeFlags(view.box.id, unseen, 'add', ['\\Seen'], ctx.origin)) if (c.changed) changed.add(c.uid);
+  return changed;
+}
+
+/**
+ * What nearly every FETCH of a client is (the flag sync UID FETCH 1:* (FLAGS), the header list
+ * FETCH 1:50 (UID FLAGS RFC822.SIZE ENVELOPE BODYSTRUCTURE), the download BODY.PEEK[]): lines
+ * written directly, not through the general response compiler, since every value is a number, an
+ * atom (flags are checked atoms when they are stored), a quoted date, cached wire bytes or a whole
+ * message file read at once. A flags-only sync reads the mailbox's cached flags, no rows.
+ * Returns 'gone' when some message of the set was expunged meanwhile, or 'large' (before sending
+ * anything) when a message is too big to read at once: the general path streams it.
+ */
+async function fetchDirect(ctx: ImapContext, items: readonly Item[], uids: readonly number[], byUid: boolean, seenNow: ReadonlySet<number>): Promise<'ok' | 'gone' | 'large'> {
+  const view = ctx.view;
+  const store = ctx.deps.mailboxes;
+  const kinds = items.map((i) => (i.kind === 'section' ? 'BODY[]' : i.kind));
+  const flagsOnly = kinds.every((k) => k === 'UID' || k === 'FLAGS');
+  const withWire = needsWire(items);
+  const withFile = needsFile(items);
+  const addFlags = seenNow.size > 0 && !kinds.includes('FLAGS');
+  let lookup: (uid: number) => Row | undefined;
+  if (flagsOnly) {
+    const cached = store.uidFlags(view.box.id);
+    lookup = (uid) => {
+      const i = binarySearch(cached.uids, uid);
+      return i < 0 ? undefined : ({ uid, flags: cached.flags[i]! } as Row);
+    };
+  } else {
+    const lo = uids[0]!;
+    const hi = uids[uids.length - 1]!;
+    const rows = new Map<number, Row>();
+    const list: Row[] = withWire ? store.rowsBetween(view.box.id, lo, hi) : withFile ? store.filesBetween(view.box.id, lo, hi) : store.metaBetween(view.box.id, lo, hi);
+    for (const r of list) {
+      if (withFile && r.size > IN_MEMORY) return 'large';
+      rows.set(r.uid, r);
+    }
+    lookup = (uid) => rows.get(uid);
+  }
+  let missing = false;
+  let text = '';
+  const flushText = (): void => {
+    if (text) ctx.untaggedRaw(Buffer.from(text, 'latin1'));
+    text = '';
+  };
+  for (const uid of uids) {
+    const row = lookup(uid);
+    const seq = view.seqOf(uid);
+    if (!row || !seq) {
+      missing = true;
+      continue;
+    }
+    let wire: MessageWire | undefined;
+    let body: Buffer | undefined;
+    try {
+      if (withWire) {
+        if (row.wireEnvelope && row.wireBody && row.wireBodystructure) {
+          wire = { envelope: row.wireEnvelope, body: row.wireBody, bodystructure: row.wireBodystructure };
+        } else {
+          const stored = store.analysisOf(row.id);
+          const a = stored ? deserializeAnalysis(stored) : await analyzeFile(store.files.abs(row.file!));
+          if (!stored) store.saveAnalysis(row.id, serializeAnalysis(a));
+          wire = wireOf(a);
+          store.saveWire(row.id, wire);
+        }
+      }
+      if (withFile) {
+        const fd = openSync(store.files.abs(row.file!), 'r');
+        try {
+          body = readAtSync(fd, 0, row.size);
+        } finally {
+          closeSync(fd);
+        }
+      }
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      missing = true; // its file was removed: expunged by another session meanwhile
+      continue;
+    }
+    // * 12 FETCH (UID 7 FLAGS (\Seen) RFC822.SIZE 4211 ENVELOPE (…) BODY[] {4211}…)
+    text += `* ${seq} FETCH (`;
+    let first = true;
+    const sep = (): string => (first ? ((first = false), '') : ' ');
+    if (byUid) text += `${sep()}UID ${uid}`;
+    for (const k of kinds) {
+      switch (k) {
+        case 'UID':
+          if (!byUid) text += `${sep()}UID ${uid}`;
+          break;
+        case 'FLAGS':
+          text += `${sep()}FLAGS (${row.flags})`;
+          break;
+        case 'INTERNALDATE':
+          text += `${sep()}INTERNALDATE "${formatDateTime(new Date(row.internalDate))}"`;
+          break;
+        case 'RFC822.SIZE':
+          text += `${sep()}RFC822.SIZE ${row.size}`;
+          break;
+        case 'RFC822':
+        case 'BODY[]':
+          text += `${sep()}${k} {${body!.length}}\r\n`;
+          flushText();
+          ctx.untaggedRaw(body!);
+          break;
+        default:
+          text += `${sep()}${k} `;
+          flushText();
+          ctx.untaggedRaw(k === 'ENVELOPE' ? wire!.envelope : k === 'BODY' ? wire!.body : wire!.bodystructure);
+      }
+    }
+    if (addFlags && seenNow.has(uid)) text += ` FLAGS (${row.flags})`;
+    text += ')\r\n';
+    if (text.length >= 64 * 1024) flushText();
+    if (ctx.queuedBytes >= FLUSH_BYTES) {
+      flushText();
+      await ctx.drain();
+    }
+  }
+  flushText();
+  return missing ? 'gone' : 'ok';
+}
+
 export default defineCommand({
   names: ['FETCH', 'UID FETCH'],
   states: ['selected'],
@@ -153,32 +309,21 @@ export default defineCommand({
     const view = ctx.view;
     const store = ctx.deps.mailboxes;
     if (!uids.length) return ctx.ok(`${ctx.command} completed`);
+    // \Seen for the whole set first, so that each response carries the flags it caused.
+    const seenNow = setsSeen(items) && !view.readOnly ? markSeen(ctx, uids) : new Set<number>();
+    if (items.every(directItem)) {
+      const r = await fetchDirect(ctx, items, uids, byUid, seenNow);
+      if (r === 'gone' && !byUid) return ctx.no('Some messages were expunged meanwhile and could not be fetched', { name: 'EXPUNGEISSUED' });
+      if (r !== 'large') return ctx.ok(`${ctx.command} completed`);
+    }
     const withFile = needsFile(items);
     const withWire = needsWire(items);
     const withAnalysis = needsAnalysis(items);
     const lo = uids[0]!;
     const hi = uids[uids.length - 1]!;
-    const list: Row[] = withFile || withWire ? store.rowsBetween(view.box.id, lo, hi) : store.metaBetween(view.box.id, lo, hi);
+    const list: Row[] = withWire ? store.rowsBetween(view.box.id, lo, hi) : withFile ? store.filesBetween(view.box.id, lo, hi) : store.metaBetween(view.box.id, lo, hi);
     const rows = new Map<number, Row>();
     for (const r of list) rows.set(r.uid, r);
-
-    // \Seen for the whole set first, so that each response carries the flags it caused.
-    const seenNow = new Set<number>();
-    if (setsSeen(items) && !view.readOnly) {
-      const unseen = uids.filter((u) => {
-        const r = rows.get(u);
-        return r !== undefined && !(' ' + r.flags + ' ').includes(' \\Seen ');
-      });
-      if (unseen.length) {
-        for (const c of store.storeFlags(view.box.id, unseen, 'add', ['\\Seen'], ctx.origin)) {
-          const r = rows.get(c.uid);
-          if (r && c.changed) {
-            rows.set(c.uid, { ...r, flags: c.flags, modseq: c.modseq });
-            seenNow.add(c.uid);
-          }
-        }
-      }
-    }
 
     /** The MIME analysis: from the index, or from the file (then saved, with the wire forms). */
     const analysisOf = async (row: Row, path: string): Promise<MessageAnalysis> => {
