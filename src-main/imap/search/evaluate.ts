@@ -68,10 +68,20 @@ type Node =
   | { readonly k: 'meta'; readonly cost: 0; readonly test: (m: SearchMessage, scope: SearchScope) => boolean }
   | { readonly k: 'header'; readonly cost: typeof HEADER; readonly field: string; readonly needle: string }
   | { readonly k: 'sent'; readonly cost: typeof HEADER; readonly op: DateOp; readonly day: Day }
-  | { readonly k: 'body'; readonly cost: typeof BODY; readonly needle: string }
-  | { readonly k: 'text'; readonly cost: typeof BODY; readonly headerNeedle: string; readonly needle: string }
+  | { readonly k: 'body'; readonly cost: typeof BODY; readonly needle: string; readonly raw: RegExp | null }
+  | { readonly k: 'text'; readonly cost: typeof BODY; readonly headerNeedle: string; readonly needle: string; readonly raw: RegExp | null }
   | { readonly k: 'not'; readonly cost: Cost; readonly node: Node }
   | { readonly k: 'and' | 'or'; readonly cost: Cost; readonly nodes: readonly Node[] };
+
+/**
+ * For a needle of printable ASCII without spaces (most searches: a word, an address), a
+ * case-insensitive pattern to run on the raw text of plain 7-bit messages: no lower-cased copy of
+ * each message, and, as the needle has no whitespace, folding whitespace cannot change a match.
+ */
+function rawMatcher(value: string): RegExp | null {
+  if (!/^[\x21-\x7e]+$/.test(value)) return null;
+  return new RegExp(value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
+}
 
 function compareDay(op: DateOp, day: Day | undefined, wanted: Day): boolean {
   if (day === undefined) return false;
@@ -134,9 +144,9 @@ export function compile(key: SearchKey): Node {
     case 'header':
       return { k: 'header', cost: HEADER, field: key.field, needle: foldHeader(key.value) };
     case 'body':
-      return { k: 'body', cost: BODY, needle: fold(key.value) };
+      return { k: 'body', cost: BODY, needle: fold(key.value), raw: rawMatcher(key.value) };
     case 'text':
-      return { k: 'text', cost: BODY, headerNeedle: foldHeader(key.value), needle: fold(key.value) };
+      return { k: 'text', cost: BODY, headerNeedle: foldHeader(key.value), needle: fold(key.value), raw: rawMatcher(key.value) };
     case 'not': {
       const node = compile(key.key);
       return { k: 'not', cost: node.cost, node };
@@ -178,11 +188,11 @@ function evaluate(node: Node, m: SearchMessage, scope: SearchScope, loaded: Load
       // No Date: header, or one that cannot be read: no SENT* key matches (and NOT SENT* does).
       return loaded === null ? HEADER : compareDay(node.op, sentDay(loaded), node.day);
     case 'body':
-      return loaded?.complete ? loaded.bodyText.includes(node.needle) : BODY;
+      return loaded?.complete ? loaded.bodyMatches(node.needle, node.raw) : BODY;
     case 'text':
       if (loaded === null) return BODY;
-      if (loaded.headerText.includes(node.headerNeedle)) return true;
-      return loaded.complete ? loaded.bodyText.includes(node.needle) : BODY;
+      if (loaded.headerMatches(node.headerNeedle, node.raw)) return true;
+      return loaded.complete ? loaded.bodyMatches(node.needle, node.raw) : BODY;
     case 'not': {
       const r = evaluate(node.node, m, scope, loaded);
       return typeof r === 'boolean' ? !r : r;

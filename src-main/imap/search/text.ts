@@ -310,6 +310,9 @@ export class LoadedMessage {
   private readonly decodedFields = new Map<string, string[]>();
   private headerTextCache: string | undefined;
   private bodyTextCache: string | undefined;
+  /** null: not computed yet. */
+  private plainHeaderCache: string | undefined | null = null;
+  private plainBodyCache: string | undefined | null = null;
 
   constructor(
     private readonly raw: Buffer,
@@ -336,12 +339,43 @@ export class LoadedMessage {
     return values;
   }
 
+  /** The header block as text when it is plain ASCII without encoded words (its decoded text is itself), else undefined. */
+  private get plainHeader(): string | undefined {
+    if (this.plainHeaderCache === null) {
+      const block = this.raw.subarray(0, this.headerEnd);
+      const plain = isAscii(block) ? block.toString('latin1') : undefined;
+      this.plainHeaderCache = plain !== undefined && !plain.includes('=?') ? plain : undefined;
+    }
+    return this.plainHeaderCache;
+  }
+
+  /** The body as text when it is plain 7-bit text (see bodyIsPlain): its decoded text is itself. */
+  private get plainBody(): string | undefined {
+    if (this.plainBodyCache === null) {
+      const body = this.raw.subarray(this.bodyStart);
+      const plain = isAscii(body) ? body.toString('latin1') : undefined;
+      this.plainBodyCache = plain !== undefined && bodyIsPlain(plain, contentInfo(this.fields, 'text/plain')) ? plain : undefined;
+    }
+    return this.plainBodyCache;
+  }
+
+  /** TEXT's header part: `raw` (see evaluate.ts rawMatcher) runs on a plain header as it is. */
+  headerMatches(needle: string, raw: RegExp | null): boolean {
+    const plain = raw ? this.plainHeader : undefined;
+    return plain !== undefined ? raw!.test(plain) : this.headerText.includes(needle);
+  }
+
+  /** BODY / TEXT's body part, the same way. Only for a complete message. */
+  bodyMatches(needle: string, raw: RegExp | null): boolean {
+    const plain = raw ? this.plainBody : undefined;
+    return plain !== undefined ? raw!.test(plain) : this.bodyText.includes(needle);
+  }
+
   /** The whole header as folded "name: value" lines (for plain ASCII headers, the raw block folded). */
   get headerText(): string {
     if (this.headerTextCache === undefined) {
-      const block = this.raw.subarray(0, this.headerEnd);
-      const plain = isAscii(block) ? block.toString('latin1') : undefined;
-      this.headerTextCache = plain !== undefined && !plain.includes('=?') ? foldHeader(plain) : headerSearchText(this.fields);
+      const plain = this.plainHeader;
+      this.headerTextCache = plain !== undefined ? foldHeader(plain) : headerSearchText(this.fields);
     }
     return this.headerTextCache;
   }
@@ -349,11 +383,9 @@ export class LoadedMessage {
   /** The folded body text (see the top of this file); only for a complete message. */
   get bodyText(): string {
     if (this.bodyTextCache === undefined) {
-      const top = contentInfo(this.fields, 'text/plain');
-      const body = this.raw.subarray(this.bodyStart);
       // Any 8-bit byte: the charset matters, decode.
-      const plain = isAscii(body) ? body.toString('latin1') : undefined;
-      if (plain !== undefined && bodyIsPlain(plain, top)) this.bodyTextCache = fold(plain);
+      const plain = this.plainBody;
+      if (plain !== undefined) this.bodyTextCache = fold(plain);
       else {
         const out: string[] = [];
         collectEntity(this.raw, 0, this.raw.length, 'text/plain', out, 0, { parts: MAX_PARTS });
