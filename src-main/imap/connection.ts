@@ -6,9 +6,8 @@
 // Commands run one at a time in arrival order: the reader is paused while a command runs, and
 // resumed only for the raw lines a command waits for (AUTHENTICATE responses, IDLE's DONE).
 import type { Socket } from 'node:net';
-import { TLSSocket, type SecureContext } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import { open } from 'node:fs/promises';
-import type { Logger } from '../logging/logger';
 import { CommandReader, type ImapCommand as ParsedCommand, type ImapParseError, type LiteralRequest, type RawLine } from './protocol/parser';
 import { compile, LiteralSourceError, responseChunks, type ImapResponse, type ResponseCode, type ResponsePart } from './protocol/compiler';
 import type { LiteralSink, Token } from './protocol/tokens';
@@ -22,6 +21,7 @@ import { AppendSink } from './append-sink';
 import type { ImapContext, ImapState, ImapUser } from './session';
 import type { ImapDeps } from './imap-daemon';
 import type { MailboxRow } from '../store/mailboxes';
+import type { SessionOptions } from '../server/session-listener';
 
 const MAX_BAD_COMMANDS = 20; // tolerated; the next one closes the session
 const IDLE_MS = 30 * 60_000; // RFC 9051 §5.4: the autologout timer is at least 30 minutes
@@ -29,15 +29,8 @@ const BATCH_BYTES = 128 * 1024;
 const SMALL_FILE_LITERAL = 1024 * 1024; // read whole into the batch; larger ones are streamed
 const READER_HIGH_WATER = 1024 * 1024;
 
-export interface ConnectionOptions {
-  readonly id: string;
-  readonly ip: string;
-  readonly secure: boolean;
-  readonly plaintextAllowedInsecure: boolean;
-  readonly secureContext: SecureContext | undefined;
-  readonly starttls: boolean;
-  readonly log: Logger;
-}
+/** What the session listener gives every session (starttls: STARTTLS may be offered). */
+export type ConnectionOptions = SessionOptions;
 
 type Queued = { kind: 'command'; command: ParsedCommand } | { kind: 'error'; error: ImapParseError };
 

@@ -3,9 +3,8 @@
 // performs the UPDATE state at QUIT. Commands are processed one at a time in arrival order
 // (PIPELINING), and every write honours back-pressure.
 import type { Socket } from 'node:net';
-import { TLSSocket, type SecureContext } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import type { Readable } from 'node:stream';
-import type { Logger } from '../logging/logger';
 import { LineReader } from './line-reader';
 import { DotStuffer, stuff } from './dot-stuff';
 import { COMMANDS } from './command-table';
@@ -14,20 +13,14 @@ import { pop3Error } from './errors';
 import { startSasl, type SaslExchange } from '../security/auth/sasl';
 import type { Pop3Context, Pop3ResponseCode, Pop3State } from './session';
 import type { Pop3Deps } from './pop3-daemon';
+import type { SessionOptions } from '../server/session-listener';
 
 const MAX_LINE = 8 * 1024; // RFC 2449 allows 255 octets per command; be generous with clients
 const MAX_BAD_COMMANDS = 20; // tolerated; the next one closes the session
 const IDLE_MS = 10 * 60_000; // RFC 1939 §3: at least 10 minutes
 
-export interface ConnectionOptions {
-  readonly id: string;
-  readonly ip: string;
-  readonly secure: boolean;
-  readonly plaintextAllowedInsecure: boolean;
-  readonly secureContext: SecureContext | undefined;
-  readonly stls: boolean;
-  readonly log: Logger;
-}
+/** What the session listener gives every session (starttls: STLS may be offered). */
+export type ConnectionOptions = SessionOptions;
 
 export class Pop3Connection {
   private socket: Socket;
@@ -229,7 +222,7 @@ export class Pop3Connection {
         return conn.plaintextAllowed();
       },
       get stlsAvailable() {
-        return conn.opts.stls && !conn.secure;
+        return conn.opts.starttls && !conn.secure;
       },
       ip: this.opts.ip,
       setState: (s) => {

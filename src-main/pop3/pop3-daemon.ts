@@ -28,6 +28,6 @@ export function createPop3Listener(entry: TcpIpPort, bindPort: number, deps: Pop
     // Sessions end without UPDATE: nothing marked deleted is removed (RFC 1939 §6).
     shutdownText: '-ERR [SYS/TEMP] server shutting down',
     onSession: () => deps.counters.pop3Sessions++,
-    createSession: (socket, o) => new Pop3Connection(socket, deps, { ...o, stls: o.starttls }),
+    createSession: (socket, o) => new Pop3Connection(socket, deps, o),
   });
 }

@@ -4,8 +4,9 @@
 // the SMTP/POP3 helpers re-exported from their kits. No fixed sleeps: every wait is on a response
 // or a condition, with a deadline.
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { RawClient } from '../../helpers/raw-client';
 import type { TestServer } from '../../helpers/start-server';
 import { startServer } from '../../helpers/start-server';
 import type { PortStatus } from '../../../src-main/shared/model/entities';
@@ -39,123 +40,17 @@ export interface Result {
 }
 
 /** An IMAP client on a raw socket, reading bytes as they come (nothing decoded or normalised). */
-export class ImapClient {
-  private data = Buffer.alloc(64 * 1024);
-  private start = 0;
-  private end = 0;
-  private waiters: (() => void)[] = [];
-  private closed = false;
+export class ImapClient extends RawClient {
   private n = 0;
-  socket: Socket | TLSSocket;
   greeting = '';
 
   private constructor(socket: Socket | TLSSocket) {
-    this.socket = socket;
-    this.attach(socket);
-  }
-
-  private attach(socket: Socket | TLSSocket): void {
-    socket.on('data', (d: Buffer) => {
-      this.append(d);
-      this.wake();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.wake();
-    });
-    socket.on('error', () => {
-      this.closed = true;
-      this.wake();
-    });
-  }
-
-  private append(d: Buffer): void {
-    if (this.end + d.length > this.data.length) {
-      const live = this.end - this.start;
-      const size = Math.max(this.data.length, (live + d.length) * 2);
-      const next = size === this.data.length ? this.data : Buffer.alloc(size);
-      this.data.copy(next, 0, this.start, this.end);
-      this.data = next;
-      this.start = 0;
-      this.end = live;
-    }
-    d.copy(this.data, this.end);
-    this.end += d.length;
-  }
-
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-
-  private async wait(deadline: number, what: string): Promise<void> {
-    const pending = JSON.stringify(this.data.subarray(this.start, Math.min(this.end, this.start + 300)).toString('latin1'));
-    if (this.closed) throw new Error(`connection closed while waiting for ${what} (pending: ${pending})`);
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`timeout waiting for ${what} (pending: ${pending})`);
-    await new Promise<void>((r) => {
-      const t = setTimeout(r, left);
-      this.waiters.push(() => {
-        clearTimeout(t);
-        r();
-      });
-    });
+    super(socket, 'utf8');
   }
 
   /** Opens a plain connection, or an implicit-TLS one (accepting the self-signed certificate). */
-  static open(port: number, opts: { tls?: boolean } = {}): Promise<ImapClient> {
-    return new Promise((resolve, reject) => {
-      const s: Socket | TLSSocket = opts.tls
-        ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false, servername: 'localhost' }, () => resolve(new ImapClient(s)))
-        : connect(port, '127.0.0.1', () => resolve(new ImapClient(s)));
-      s.once('error', reject);
-    });
-  }
-
-  /** Upgrades to TLS (after "OK" to STARTTLS). */
-  async startTls(): Promise<TLSSocket> {
-    assert.equal(this.end - this.start, 0, 'nothing pending before the TLS handshake');
-    const raw = this.socket as Socket;
-    raw.removeAllListeners('data');
-    raw.removeAllListeners('close');
-    return new Promise<TLSSocket>((resolve, reject) => {
-      const t = tlsConnect({ socket: raw, rejectUnauthorized: false, servername: 'localhost' }, () => resolve(t));
-      t.once('error', reject);
-      this.socket = t;
-      this.attach(t);
-    });
-  }
-
-  write(data: string | Buffer): void {
-    this.socket.write(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-  }
-
-  send(line: string): void {
-    this.write(line + '\r\n');
-  }
-
-  private async bytes(n: number, deadline: number): Promise<Buffer> {
-    while (this.end - this.start < n) await this.wait(deadline, `${n} bytes of a literal`);
-    const b = Buffer.from(this.data.subarray(this.start, this.start + n));
-    this.start += n;
-    if (this.start === this.end) this.start = this.end = 0;
-    return b;
-  }
-
-  /** The next line with its line end (raw bytes). */
-  async rawLine(timeoutMs = 15_000): Promise<Buffer> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const i = this.data.indexOf(0x0a, this.start);
-      if (i >= 0 && i < this.end) return this.bytes(i + 1 - this.start, deadline);
-      await this.wait(deadline, 'a line');
-    }
-  }
-
-  /** The next line as text (latin1), without CRLF; a literal it announces is not read. */
-  async line(timeoutMs?: number): Promise<string> {
-    return (await this.rawLine(timeoutMs)).toString('latin1').replace(/\r?\n$/, '');
+  static async open(port: number, opts: { tls?: boolean } = {}): Promise<ImapClient> {
+    return new ImapClient(await RawClient.connectSocket(port, opts));
   }
 
   /** One whole response: a line, and while it ends in {n}, n bytes and the line after them. */
@@ -219,33 +114,6 @@ export class ImapClient {
     return r;
   }
 
-  /** Resolves true when the server has closed the connection (false at the deadline). */
-  async closedByServer(timeoutMs = 10_000): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.closed && Date.now() < deadline) {
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, deadline - Date.now());
-        this.waiters.push(() => {
-          clearTimeout(t);
-          r();
-        });
-      });
-    }
-    return this.closed;
-  }
-
-  /** Whether bytes are waiting that no read has taken yet. */
-  get pending(): number {
-    return this.end - this.start;
-  }
-
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
 }
 
 /** Connects and reads the greeting ("* OK [CAPABILITY …] …"). */

@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { RawClient } from '../../helpers/raw-client';
 import type { TestServer } from '../../helpers/start-server';
 import type { PortStatus } from '../../../src-main/shared/model/entities';
 import { accountId, dotStuff, expectReply, session, until } from '../smtp/kit';
@@ -15,118 +16,14 @@ export { accountId, fromInternet, run, sha256, splitTrace, startLab, until, b64 
 export const GREETING = '+OK POP3 server ready';
 
 /** A POP3 client on a raw socket, reading bytes as they come (nothing decoded or normalised). */
-export class Pop3Client {
-  private data = Buffer.alloc(64 * 1024);
-  private start = 0;
-  private end = 0;
-  private waiters: (() => void)[] = [];
-  private closed = false;
-  socket: Socket | TLSSocket;
-
+export class Pop3Client extends RawClient {
   private constructor(socket: Socket | TLSSocket) {
-    this.socket = socket;
-    this.attach(socket);
-  }
-
-  private attach(socket: Socket | TLSSocket): void {
-    socket.on('data', (d: Buffer) => {
-      this.append(d);
-      this.wake();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.wake();
-    });
-    socket.on('error', () => {
-      this.closed = true;
-      this.wake();
-    });
-  }
-
-  private append(d: Buffer): void {
-    if (this.end + d.length > this.data.length) {
-      const live = this.end - this.start;
-      const size = Math.max(this.data.length, (live + d.length) * 2);
-      const next = size === this.data.length ? this.data : Buffer.alloc(size);
-      this.data.copy(next, 0, this.start, this.end);
-      this.data = next;
-      this.start = 0;
-      this.end = live;
-    }
-    d.copy(this.data, this.end);
-    this.end += d.length;
-  }
-
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-
-  private async wait(deadline: number, what: string): Promise<void> {
-    const pending = JSON.stringify(this.data.subarray(this.start, Math.min(this.end, this.start + 200)).toString('latin1'));
-    if (this.closed) throw new Error(`connection closed while waiting for ${what} (pending: ${pending})`);
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`timeout waiting for ${what} (pending: ${pending})`);
-    await new Promise<void>((r) => {
-      const t = setTimeout(r, left);
-      this.waiters.push(() => {
-        clearTimeout(t);
-        r();
-      });
-    });
+    super(socket, 'latin1');
   }
 
   /** Opens a plain connection, or an implicit-TLS one (accepting the self-signed certificate). */
-  static open(port: number, opts: { tls?: boolean } = {}): Promise<Pop3Client> {
-    return new Promise((resolve, reject) => {
-      const s: Socket | TLSSocket = opts.tls
-        ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false, servername: 'localhost' }, () => resolve(new Pop3Client(s)))
-        : connect(port, '127.0.0.1', () => resolve(new Pop3Client(s)));
-      s.once('error', reject);
-    });
-  }
-
-  /** Upgrades to TLS after "+OK" to STLS. */
-  async startTls(): Promise<TLSSocket> {
-    assert.equal(this.end - this.start, 0, 'nothing pending before the TLS handshake');
-    const raw = this.socket as Socket;
-    raw.removeAllListeners('data');
-    raw.removeAllListeners('close');
-    return new Promise<TLSSocket>((resolve, reject) => {
-      const t = tlsConnect({ socket: raw, rejectUnauthorized: false, servername: 'localhost' }, () => resolve(t));
-      t.once('error', reject);
-      this.socket = t;
-      this.attach(t);
-    });
-  }
-
-  write(data: string | Buffer): void {
-    this.socket.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
-  }
-
-  send(line: string): void {
-    this.write(line + '\r\n');
-  }
-
-  /** The next line with its line end (raw bytes). */
-  async rawLine(timeoutMs = 15_000): Promise<Buffer> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const i = this.data.indexOf(0x0a, this.start);
-      if (i >= 0 && i < this.end) {
-        const l = Buffer.from(this.data.subarray(this.start, i + 1));
-        this.start = i + 1;
-        if (this.start === this.end) this.start = this.end = 0;
-        return l;
-      }
-      await this.wait(deadline, 'a line');
-    }
-  }
-
-  /** The next line as text (latin1, one char per byte), without CRLF. */
-  async line(timeoutMs?: number): Promise<string> {
-    return (await this.rawLine(timeoutMs)).toString('latin1').replace(/\r?\n$/, '');
+  static async open(port: number, opts: { tls?: boolean } = {}): Promise<Pop3Client> {
+    return new Pop3Client(await RawClient.connectSocket(port, opts));
   }
 
   /**
@@ -177,29 +74,6 @@ export class Pop3Client {
     return { status, raw, body, lines: text === '' ? [] : text.replace(/\r\n$/, '').split('\r\n') };
   }
 
-  /** Resolves true when the server has closed the connection (false at the deadline). */
-  async closedByServer(timeoutMs = 10_000): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.closed && Date.now() < deadline) {
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, deadline - Date.now());
-        this.waiters.push(() => {
-          clearTimeout(t);
-          r();
-        });
-      });
-    }
-    return this.closed;
-  }
-
-  /** Whether bytes are waiting that no read has taken yet. */
-  get pending(): number {
-    return this.end - this.start;
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
 }
 
 /** Connects and waits for the greeting, as a person at telnet does. */
