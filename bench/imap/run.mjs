@@ -46,6 +46,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setInterval, clearInterval } from 'node:timers';
 import {
   activeDirs, buzon, cpuSnap, envInfo, freePort, installAbortHandlers, killAll, loadavg, makeLog, median, nowMs,
   parseOptions, procStatus, removeActiveDirs, spawnServe, stopServer, waitQuiet,
