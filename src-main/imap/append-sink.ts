@@ -4,7 +4,7 @@
 // the APPEND command then renames it into the mailbox folder and indexes it.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
-import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import type { LiteralSink } from './protocol/tokens';
 import { MimeAnalyzer, type MessageAnalysis } from './mime';
 
@@ -22,6 +22,8 @@ export class AppendSink implements LiteralSink {
     this.ws = createWriteStream(path, { flags: 'wx' });
     this.ws.on('error', (e) => {
       this.failed ??= e;
+      // The stream is dead: never leave the socket paused waiting for its 'drain'.
+      this.pressure(false);
     });
     this.ws.on('drain', () => this.pressure(false));
   }
@@ -35,7 +37,9 @@ export class AppendSink implements LiteralSink {
 
   end(): void {
     this.ws.end();
-    this.finished = once(this.ws, 'finish').then(async () => {
+    // finished() settles on 'finish' or on an error, even one that came before end() (then
+    // 'finish' never fires): APPEND answers NO instead of waiting forever.
+    this.finished = finished(this.ws).then(async () => {
       if (this.failed) throw this.failed;
       const h = await open(this.path, 'r+');
       try {

@@ -25,6 +25,9 @@ import type { SessionOptions } from '../server/session-listener';
 
 const MAX_BAD_COMMANDS = 20; // tolerated; the next one closes the session
 const IDLE_MS = 30 * 60_000; // RFC 9051 §5.4: the autologout timer is at least 30 minutes
+// Before logon a shorter one is allowed (§5.4): connections that never log on do not hold
+// connection slots for half an hour. Long enough for a person typing at telnet.
+const PREAUTH_MS = 3 * 60_000;
 const BATCH_BYTES = 128 * 1024;
 const SMALL_FILE_LITERAL = 1024 * 1024; // read whole into the batch; larger ones are streamed
 const READER_HIGH_WATER = 1024 * 1024;
@@ -110,6 +113,10 @@ export class ImapConnection {
     const onClose = (): void => this.onClose();
     const onEnd = (): void => {
       this.peerEnded = true;
+      // A command waiting for a line (IDLE's DONE, an AUTHENTICATE response) will not get it.
+      const w = this.rawWaiter;
+      this.rawWaiter = undefined;
+      w?.(null);
       void this.pump();
     };
     socket.on('data', onData);
@@ -130,11 +137,16 @@ export class ImapConnection {
 
   private touch(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
-      this.writeNow('* BYE Autologout; idle for too long\r\n');
-      this.end();
-    }, IDLE_MS);
+    this.idleTimer = setTimeout(() => this.autologout(), this.state.kind === 'notAuthenticated' ? PREAUTH_MS : IDLE_MS);
     this.idleTimer.unref();
+  }
+
+  private autologout(): void {
+    // A command still running or sending (a long download to a slow client) is not idleness;
+    // IDLE is, once its 30 minutes are up (clients re-issue it every 29).
+    if (this.busy && !this.idling) return this.touch();
+    this.send({ tag: '*', command: 'BYE', text: 'Autologout; idle for too long' });
+    this.closeAfterOutput();
   }
 
   private gone(): boolean {
@@ -162,8 +174,9 @@ export class ImapConnection {
 
   /** The listener is closing: says goodbye on the current socket (TLS after STARTTLS). */
   shutdown(text: string): void {
-    this.writeNow(`* BYE ${text}\r\n`);
-    this.end();
+    // Through the output queue: never in the middle of a literal being sent.
+    this.send({ tag: '*', command: 'BYE', text });
+    this.closeAfterOutput();
   }
 
   private onClose(): void {
@@ -172,9 +185,15 @@ export class ImapConnection {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.leaveMailbox();
     this.reader.close();
+    this.abortQueued();
     this.rawWaiter?.(null);
     this.rawWaiter = undefined;
     this.opts.log.debug({ event: 'imap.connection.closed' }, 'closed');
+  }
+
+  /** Commands received but not run: their APPEND temp files go now, not at the next start. */
+  private abortQueued(): void {
+    for (const q of this.queue.splice(0)) if (q.kind === 'command') for (const sink of q.command.sinks) sink.abort();
   }
 
   private leaveMailbox(): void {
@@ -291,7 +310,8 @@ export class ImapConnection {
     if (e.code === 'literal-refused' && this.refusal) {
       const code = this.refusal;
       this.refusal = undefined;
-      this.send({ tag: e.tag, command: 'NO', code, text: code.name === 'OVERQUOTA' ? 'Quota exceeded' : 'Literal refused' });
+      const text = code.name === 'OVERQUOTA' ? 'Quota exceeded' : code.name === 'TRYCREATE' ? 'Mailbox does not exist' : 'Literal refused';
+      this.send({ tag: e.tag, command: 'NO', code, text });
       return;
     }
     if (e.code === 'literal-too-big' || e.code === 'command-too-big') {
@@ -368,6 +388,20 @@ export class ImapConnection {
       this.refusal = { name: 'OVERQUOTA' };
       return null;
     }
+    // A mailbox that does not exist: say so before the client sends the message, not after.
+    const wire = r.args[0] === undefined ? undefined : tokenText(r.args[0]);
+    if (wire !== undefined) {
+      let exists = true;
+      try {
+        exists = this.deps.mailboxes.find(s.user.accountId, toStoreName(wire, this.deps.settings()['imap.hierarchyDelimiter'])) !== undefined;
+      } catch {
+        // an invalid name: APPEND itself answers it
+      }
+      if (!exists) {
+        this.refusal = { name: 'TRYCREATE' };
+        return null;
+      }
+    }
     return new AppendSink(this.deps.mailboxes.files.tmpPath(), (pause) => {
       if (pause) this.socket.pause();
       else if (this.reader.pendingBytes < READER_HIGH_WATER) this.socket.resume();
@@ -442,6 +476,9 @@ export class ImapConnection {
         return s.view;
       },
       origin: this.origin,
+      get closed() {
+        return conn.gone() || conn.closing;
+      },
       capabilities: () => this.capabilities(),
       setState: (s) => {
         this.state = s;
@@ -504,7 +541,7 @@ export class ImapConnection {
     // fall between the two (store events are emitted synchronously after each commit).
     const fresh = mailboxes.get(box.id) ?? box;
     const uids = mailboxes.uidList(box.id);
-    const view = new MailboxView(fresh, readOnly, uids, this.deps.events, this.origin, () => this.onViewPending());
+    const view = new MailboxView(fresh, readOnly, uids, this.deps.events, this.origin, () => this.onViewPending(), (uid) => mailboxes.flagsOf(box.id, uid));
     this.state = { kind: 'selected', user, view };
     const unseenUid = mailboxes.firstUnseen(box.id);
     const firstUnseen = unseenUid === undefined ? 0 : view.seqOf(unseenUid);
@@ -542,6 +579,7 @@ export class ImapConnection {
       return;
     }
     this.state = { kind: 'authenticated', user: { accountId: r.accountId, address: r.address } };
+    this.touch(); // from now on the 30-minute autologout
     this.deps.mailboxes.list(r.accountId); // creates INBOX and the special folders if missing
     this.opts.log.info({ event: 'imap.auth.succeeded', user: r.address }, 'logged in');
     this.tagged('OK', 'Logged in', { name: 'CAPABILITY', attributes: this.capabilities().map((c) => ({ type: 'atom' as const, value: c })) });
@@ -591,7 +629,7 @@ export class ImapConnection {
       this.socket = tls;
       this.reader.close();
       this.reader = this.newReader(); // anything pipelined before the handshake is discarded (RFC 9051 §6.2.1)
-      this.queue.length = 0;
+      this.abortQueued();
       tls.once('secure', () => {
         this.secure = true;
         this.opts.log.debug({ event: 'imap.tls.started' }, 'TLS started');

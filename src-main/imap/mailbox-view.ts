@@ -32,6 +32,12 @@ export class MailboxView {
     private readonly origin: object,
     /** Called when an event is queued (IDLE flushes at once). */
     private readonly onPending: () => void,
+    /**
+     * The message's flags as they are now (undefined when it is gone). A flag change is reported
+     * with the current flags, not those of the event: several queued changes to one message go out
+     * as one FETCH, and never as an older state after a newer one.
+     */
+    private readonly currentFlags?: (uid: number) => string | undefined,
   ) {
     this.uids = snapshot.slice();
     this.off = events.subscribe(box.id, (e) => {
@@ -101,6 +107,17 @@ export class MailboxView {
   }
 
   /**
+   * The session has just told the client the current flags of these messages (STORE, a FETCH
+   * that set \Seen): flag changes queued before are older than what it was told, and sending them
+   * after would undo the newer state on the client.
+   */
+  dropFlagUpdates(uids: Iterable<number>): void {
+    if (!this.pending.length) return;
+    const told = new Set(uids);
+    this.pending = this.pending.filter((e) => !(e.kind === 'flags' && told.has(e.uid)));
+  }
+
+  /**
    * The untagged responses for the queued changes. With allowExpunge false, expunges stay queued
    * (and flag changes of those messages still go out). Also returns whether the mailbox is gone.
    */
@@ -110,6 +127,7 @@ export class MailboxView {
     const keep: MailboxEvent[] = [];
     let added = false;
     let expungeSeen = false;
+    const flagsSent = new Set<number>();
     for (const e of this.pending) {
       switch (e.kind) {
         case 'added':
@@ -124,8 +142,11 @@ export class MailboxView {
           }
           break;
         case 'flags': {
+          if (flagsSent.has(e.uid)) break;
+          flagsSent.add(e.uid);
           const seq = this.seqOf(e.uid);
-          if (seq) out.push({ number: seq, command: 'FETCH', attributes: [[atom('UID'), e.uid, atom('FLAGS'), e.flags ? e.flags.split(' ').map(atom) : []]] });
+          const flags = this.currentFlags ? this.currentFlags(e.uid) : e.flags;
+          if (seq && flags !== undefined) out.push({ number: seq, command: 'FETCH', attributes: [[atom('UID'), e.uid, atom('FLAGS'), flags ? flags.split(' ').map(atom) : []]] });
           break;
         }
         case 'expunged':
@@ -133,6 +154,12 @@ export class MailboxView {
             keep.push(e);
             expungeSeen = true;
             break;
+          }
+          // Messages added since the last EXISTS must be announced before one of them can be
+          // expunged: an EXPUNGE may only name a message the client knows.
+          if (added) {
+            out.push({ number: this.uids.length, command: 'EXISTS' });
+            added = false;
           }
           out.push(...this.expungeOwn(e.uids));
           break;

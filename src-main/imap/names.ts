@@ -23,17 +23,51 @@ export function toWireName(name: string, delimiter: string): string {
   return encodeMailboxName(delimiter === '/' ? name : name.split('/').join(delimiter));
 }
 
+/**
+ * Whether `name` matches the LIST pattern: "*" matches anything, "%" anything but the delimiter.
+ * Linear-time (greedy with one backtrack point per wildcard run, like a shell glob), never a
+ * backtracking RegExp: "*a*a*a*a*a*a*aX" against a long name must not stall the server.
+ */
+function globMatch(pattern: string, name: string, delimiter: string, fold: boolean): boolean {
+  const p = fold ? pattern.toUpperCase() : pattern;
+  const n = fold ? name.toUpperCase() : name;
+  let pi = 0;
+  let ni = 0;
+  let starP = -1; // position after the last "*" or "%" in the pattern
+  let starN = 0; // where in the name that wildcard's match would grow next
+  let starIsPercent = false;
+  while (ni < n.length) {
+    const c = p[pi];
+    if (c === '*' || c === '%') {
+      // A run of wildcards acts as one; "*" in it wins over "%".
+      let percent = true;
+      while (p[pi] === '*' || p[pi] === '%') {
+        if (p[pi] === '*') percent = false;
+        pi++;
+      }
+      starP = pi;
+      starN = ni;
+      starIsPercent = percent;
+      continue;
+    }
+    if (c !== undefined && c === n[ni]) {
+      pi++;
+      ni++;
+      continue;
+    }
+    // Mismatch: let the last wildcard swallow one more character, if it may.
+    if (starP < 0 || (starIsPercent && n[starN] === delimiter)) return false;
+    starN++;
+    ni = starN;
+    pi = starP;
+  }
+  while (p[pi] === '*' || p[pi] === '%') pi++;
+  return pi === p.length;
+}
+
 /** A LIST pattern (reference + mailbox, already joined) as a matcher of wire names. */
 export function patternMatcher(pattern: string, delimiter: string): (wire: string) => boolean {
-  const esc = (c: string) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  let re = '';
-  for (const ch of pattern) {
-    if (ch === '*') re += '.*';
-    else if (ch === '%') re += `[^${esc(delimiter)}]*`;
-    else re += esc(ch);
-  }
-  const rx = new RegExp(`^${re}$`, 's');
-  // INBOX matches case-insensitively: compare with the pattern's own spelling of INBOX.
-  const inboxRx = /^inbox/i.test(pattern) ? new RegExp(`^${re}$`, 'is') : null;
-  return (wire) => rx.test(wire) || (inboxRx !== null && /^INBOX(?:$|[/.\\])/.test(wire) && inboxRx.test(wire));
+  // INBOX matches case-insensitively (and so does a pattern for its children): "inbox", "Inbox/%".
+  const inboxPattern = /^inbox/i.test(pattern);
+  return (wire) => globMatch(pattern, wire, delimiter, false) || (inboxPattern && /^INBOX(?:$|[/.\\])/.test(wire) && globMatch(pattern, wire, delimiter, true));
 }

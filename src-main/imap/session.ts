@@ -38,6 +38,8 @@ export interface ImapContext {
   readonly view: MailboxView;
   /** This session, as the origin of store events it reports itself. */
   readonly origin: object;
+  /** The connection is gone or closing: long loops (FETCH) stop. */
+  readonly closed: boolean;
   capabilities(): string[];
   setState(s: ImapState): void;
   /** Queues an untagged response ("*" is added). */

@@ -102,7 +102,7 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
   const db = openDatabase(paths.dbFile);
   const repo = new ConfigRepo(db);
   const files = new MessageFiles(paths.dataDir);
-  const mailboxEvents = new MailboxEvents();
+  const mailboxEvents = new MailboxEvents((err) => appLog.error({ event: 'mailbox.event.failed', err: String(err) }, 'a mailbox change listener failed'));
   const mail = new MailStore(db, files, mailboxEvents);
   const queue = new QueueRepo(db);
   const events = new EventEmitter();

@@ -86,8 +86,9 @@ export class MailStore {
     const have = this.db.prepare('SELECT count(*) c FROM mailboxes WHERE account_id = ? AND name IN (' + SPECIAL_FOLDERS.map(() => '?').join(',') + ')');
     this.db.transaction(() => {
       if ((have.get(accountId, ...SPECIAL_FOLDERS.map(([n]) => n)) as { c: number }).c === SPECIAL_FOLDERS.length) return;
-      const uidvalidity = nextUidvalidity(this.db, accountId);
-      for (const [name, use] of SPECIAL_FOLDERS) ins.run(accountId, name, use, uidvalidity);
+      // Each mailbox its own UIDVALIDITY: a client that caches by name + UIDVALIDITY can never
+      // take one mailbox for another after renames and deletes.
+      for (const [name, use] of SPECIAL_FOLDERS) ins.run(accountId, name, use, nextUidvalidity(this.db, accountId));
     })();
   }
 

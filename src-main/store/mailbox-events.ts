@@ -18,6 +18,8 @@ export type MailboxListener = (e: MailboxEvent) => void;
 export class MailboxEvents {
   private readonly byMailbox = new Map<number, Set<MailboxListener>>();
 
+  constructor(private readonly onError?: (err: unknown) => void) {}
+
   subscribe(mailboxId: number, fn: MailboxListener): () => void {
     let set = this.byMailbox.get(mailboxId);
     if (!set) this.byMailbox.set(mailboxId, (set = new Set()));
@@ -31,7 +33,14 @@ export class MailboxEvents {
   emit(e: MailboxEvent): void {
     const set = this.byMailbox.get(e.mailboxId);
     if (!set) return;
-    for (const fn of [...set]) fn(e);
+    // A listener that throws must not fail the writer: its change is already committed.
+    for (const fn of [...set]) {
+      try {
+        fn(e);
+      } catch (err) {
+        this.onError?.(err);
+      }
+    }
   }
 
   /** Anyone listening (skips building events nobody reads). */

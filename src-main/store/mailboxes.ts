@@ -178,6 +178,7 @@ export class MailboxStore {
       filesBetween: db.prepare(`SELECT ${FILE_COLUMNS} FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid`),
       saveWire: db.prepare('UPDATE messages SET wire_envelope = ?, wire_body = ?, wire_bodystructure = ? WHERE id = ?'),
       analysisOf: db.prepare('SELECT bodystructure FROM messages WHERE id = ?').pluck(),
+      flagsOf: db.prepare('SELECT flags FROM messages WHERE mailbox_id = ? AND uid = ?').pluck(),
       copyRow: db.prepare(
         `INSERT INTO messages (mailbox_id, uid, flags, modseq, internal_date, size, file, bodystructure, wire_envelope, wire_body, wire_bodystructure)
          SELECT ?, ?, flags, ?, internal_date, size, ?, bodystructure, wire_envelope, wire_body, wire_bodystructure FROM messages WHERE id = ?`,
@@ -202,7 +203,9 @@ export class MailboxStore {
 
   /** The account's mailboxes, INBOX first, then by name (parents before their children). */
   list(accountId: number): MailboxRow[] {
-    this.mail.ensureDefaultMailboxes(accountId);
+    // The special folders are made with the account; here only a missing INBOX brings them back
+    // (a user who deleted or renamed Junk does not get it again at the next LIST).
+    if (!this.find(accountId, 'INBOX')) this.mail.ensureDefaultMailboxes(accountId);
     const rows = (this.stmts.list.all(accountId) as RawMailbox[]).map(toMailbox);
     const inbox = rows.filter((r) => r.name === 'INBOX' || r.name.startsWith('INBOX/'));
     return [...inbox, ...rows.filter((r) => !inbox.includes(r))];
@@ -222,13 +225,12 @@ export class MailboxStore {
   create(accountId: number, name: string): MailboxRow {
     return this.db.transaction(() => {
       if (this.find(accountId, name)) throw new StoreError('EXISTS', 'Mailbox already exists');
-      const uidvalidity = nextUidvalidity(this.db, accountId);
       const parts = name.split('/');
       for (let i = 1; i < parts.length; i++) {
         const parent = parts.slice(0, i).join('/');
-        if (!this.find(accountId, parent)) this.stmts.insert.get(accountId, parent, null, uidvalidity, 1);
+        if (!this.find(accountId, parent)) this.stmts.insert.get(accountId, parent, null, nextUidvalidity(this.db, accountId), 1);
       }
-      return toMailbox(this.stmts.insert.get(accountId, name, null, uidvalidity, 1) as RawMailbox);
+      return toMailbox(this.stmts.insert.get(accountId, name, null, nextUidvalidity(this.db, accountId), 1) as RawMailbox);
     })();
   }
 
@@ -262,24 +264,23 @@ export class MailboxStore {
 
   /**
    * Renames a mailbox and its children. Renaming INBOX moves its messages to a new mailbox and
-   * leaves INBOX empty (RFC 9051 §6.3.6).
+   * leaves INBOX empty (RFC 9051 §6.3.6): sessions with INBOX selected see them expunged.
    */
   rename(accountId: number, from: string, to: string): void {
-    const gone: number[] = [];
     const expunged: { mailboxId: number; uids: number[] } = { mailboxId: 0, uids: [] };
     this.db.transaction(() => {
       const box = this.find(accountId, from);
       if (!box) throw new StoreError('NOTFOUND', 'No such mailbox');
       if (this.find(accountId, to)) throw new StoreError('EXISTS', 'Target mailbox already exists');
-      if (to === from || to.startsWith(from + '/')) throw new StoreError('PARAMS', 'Cannot rename a mailbox into itself');
+      // INBOX may move into its own child ("RENAME INBOX INBOX/Old"): its messages move, INBOX stays.
+      if (to === from || (from !== 'INBOX' && to.startsWith(from + '/'))) throw new StoreError('PARAMS', 'Cannot rename a mailbox into itself');
       const parts = to.split('/');
-      const uidvalidity = nextUidvalidity(this.db, accountId);
       for (let i = 1; i < parts.length; i++) {
         const parent = parts.slice(0, i).join('/');
-        if (!this.find(accountId, parent)) this.stmts.insert.get(accountId, parent, null, uidvalidity, 1);
+        if (!this.find(accountId, parent)) this.stmts.insert.get(accountId, parent, null, nextUidvalidity(this.db, accountId), 1);
       }
       if (box.name === 'INBOX') {
-        const target = toMailbox(this.stmts.insert.get(accountId, to, null, uidvalidity, 1) as RawMailbox);
+        const target = toMailbox(this.stmts.insert.get(accountId, to, null, nextUidvalidity(this.db, accountId), 1) as RawMailbox);
         const rows = this.db.prepare('SELECT id, uid FROM messages WHERE mailbox_id = ? ORDER BY uid').all(box.id) as { id: number; uid: number }[];
         for (const r of rows) {
           const { uid, modseq } = this.stmts.bump.get(target.id) as { uid: number; modseq: number };
@@ -293,16 +294,13 @@ export class MailboxStore {
         return;
       }
       const children = this.db.prepare('SELECT id, name FROM mailboxes WHERE account_id = ? AND substr(name, 1, ?) = ?').all(accountId, from.length + 1, from + '/') as { id: number; name: string }[];
+      // The same mailboxes (ids, UIDVALIDITY, messages) under new names: sessions that have one
+      // selected keep it selected, as with Dovecot.
       const rename = this.db.prepare('UPDATE mailboxes SET name = ? WHERE id = ?');
       rename.run(to, box.id);
-      gone.push(box.id);
-      for (const c of children) {
-        rename.run(to + c.name.slice(from.length), c.id);
-        gone.push(c.id);
-      }
+      for (const c of children) rename.run(to + c.name.slice(from.length), c.id);
     })();
     if (expunged.uids.length) this.events.emit({ kind: 'expunged', mailboxId: expunged.mailboxId, uids: expunged.uids });
-    for (const id of gone) this.events.emit({ kind: 'gone', mailboxId: id });
   }
 
   setSubscribed(accountId: number, name: string, subscribed: boolean): void {
@@ -363,6 +361,11 @@ export class MailboxStore {
   /** Flags, dates, sizes and files of the messages with UIDs in [lo, hi], in UID order (SEARCH). */
   filesBetween(mailboxId: number, lo: number, hi: number): (MessageMeta & { readonly file: string })[] {
     return this.stmts.filesBetween.all(mailboxId, lo, hi) as (MessageMeta & { readonly file: string })[];
+  }
+
+  /** A message's flags now, or undefined when it is gone. */
+  flagsOf(mailboxId: number, uid: number): string | undefined {
+    return this.stmts.flagsOf.get(mailboxId, uid) as string | undefined;
   }
 
   analysisOf(messageId: number): string | null {
@@ -506,15 +509,24 @@ export class MailboxStore {
       throw e;
     }
     const pairs: [number, number][] = [];
-    this.db.transaction(() => {
-      for (const { row, rel } of made) {
-        const { uid, modseq } = this.stmts.bump.get(to) as { uid: number; modseq: number };
-        this.stmts.copyRow.run(to, uid, modseq, rel, row.id);
-        this.noteKeywords(to, row.flags);
-        pairs.push([row.uid, uid]);
-      }
-      this.stmts.grow.run(total, accountId);
-    })();
+    try {
+      this.db.transaction(() => {
+        if (!this.get(to)) throw new StoreError('NOTFOUND', 'The target mailbox no longer exists');
+        for (const { row, rel } of made) {
+          const { uid, modseq } = this.stmts.bump.get(to) as { uid: number; modseq: number };
+          // The source row went while the files were linked (expunged by another session): the
+          // whole COPY fails, as when it was gone before (all or nothing).
+          if (this.stmts.copyRow.run(to, uid, modseq, rel, row.id).changes === 0) throw new StoreError('EXPUNGED', 'Some of the messages no longer exist');
+          this.noteKeywords(to, row.flags);
+          pairs.push([row.uid, uid]);
+        }
+        this.stmts.grow.run(total, accountId);
+      })();
+    } catch (e) {
+      // Rolled back: the linked files have no row and must not be re-indexed into INBOX later.
+      await Promise.all(made.map((m) => rm(this.files.abs(m.rel), { force: true })));
+      throw e;
+    }
     for (const [, uid] of pairs) this.events.emit({ kind: 'added', mailboxId: to, uid });
     return pairs;
   }

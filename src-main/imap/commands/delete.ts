@@ -11,8 +11,11 @@ export default defineCommand({
     const name = ctx.mailboxName(args[0]);
     if (name === null) return;
     if (name === 'INBOX') return ctx.no('INBOX cannot be deleted', { name: 'CANNOT' });
-    if (ctx.state.kind === 'selected' && ctx.view.box.name === name) ctx.unselect();
+    const box = ctx.findMailbox(name);
+    if (!box) return;
     await ctx.deps.mailboxes.delete(ctx.user.accountId, name);
+    // Only once it is gone (a refused DELETE leaves the session as it was).
+    if (ctx.state.kind === 'selected' && ctx.view.box.id === box.id) ctx.unselect();
     ctx.log.info({ event: 'imap.mailbox.deleted', mailbox: name }, 'mailbox deleted');
     ctx.ok('DELETE completed');
   },

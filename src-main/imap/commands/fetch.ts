@@ -175,6 +175,8 @@ function markSeen(ctx: ImapContext, uids: readonly number[]): Set<number> {
   });
   const changed = new Set<number>();
   if (unseen.length) for (const c of store.storeFlags(view.box.id, unseen, 'add', ['\\Seen'], ctx.origin)) if (c.changed) changed.add(c.uid);
+  // Their responses carry the flags as of now: older queued changes must not follow them.
+  view.dropFlagUpdates(changed);
   return changed;
 }
 
@@ -220,6 +222,7 @@ async function fetchDirect(ctx: ImapContext, items: readonly Item[], uids: reado
     text = '';
   };
   for (const uid of uids) {
+    if (ctx.closed) break;
     const row = lookup(uid);
     const seq = view.seqOf(uid);
     if (!row || !seq) {
@@ -354,6 +357,7 @@ export default defineCommand({
     let missing = false;
     try {
       for (const uid of uids) {
+        if (ctx.closed) break;
         const row = rows.get(uid);
         const seq = view.seqOf(uid);
         if (!row || !seq) {

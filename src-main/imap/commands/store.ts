@@ -22,9 +22,10 @@ export default defineCommand({
     const view = ctx.view;
     if (view.readOnly) return ctx.no('Mailbox is read-only', { name: 'READ-ONLY' });
     const results = ctx.deps.mailboxes.storeFlags(view.box.id, uids, op, flags, ctx.origin);
-    if (!silent || results.length) {
+    // The rows were read in the STORE's own transaction, after every change queued for this view.
+    if (!silent) view.dropFlagUpdates(results.map((r) => r.uid));
+    if (!silent) {
       for (const r of results) {
-        if (silent) continue;
         const seq = view.seqOf(r.uid);
         if (!seq) continue;
         const attrs = [atom('FLAGS'), r.flags ? r.flags.split(' ').map(atom) : []];

@@ -81,3 +81,26 @@ test('a deleted or renamed mailbox is flagged gone; close() stops listening', ()
   view.close();
   assert.equal(events.watched(7), false);
 });
+
+test('a message added and expunged by others between two flushes is announced (EXISTS) before its EXPUNGE', () => {
+  const { events, view } = setup([1, 2, 3, 4]);
+  events.emit({ kind: 'added', mailboxId: 7, uid: 5 });
+  events.emit({ kind: 'added', mailboxId: 7, uid: 6 });
+  events.emit({ kind: 'expunged', mailboxId: 7, uids: [5] });
+  assert.deepEqual(wire(view.flush(true)), ['* 6 EXISTS', '* 5 EXPUNGE']);
+  assert.deepEqual([...view.allUids()], [1, 2, 3, 4, 6]);
+});
+
+test('flag changes go out once per message, with the flags as they are now', () => {
+  const events = new MailboxEvents();
+  const now = new Map([[2, '\\Seen \\Flagged']]);
+  const view = new MailboxView(BOX, false, [1, 2], events, {}, () => undefined, (uid) => now.get(uid));
+  events.emit({ kind: 'flags', mailboxId: 7, uid: 2, flags: '\\Flagged', modseq: 3 });
+  events.emit({ kind: 'flags', mailboxId: 7, uid: 2, flags: '\\Seen \\Flagged', modseq: 4 });
+  events.emit({ kind: 'flags', mailboxId: 7, uid: 1, flags: '\\Seen', modseq: 5 }); // gone meanwhile
+  assert.deepEqual(wire(view.flush(true)), ['* 2 FETCH (UID 2 FLAGS (\\Seen \\Flagged))']);
+  // Told by the session itself (STORE): what was queued before is dropped.
+  events.emit({ kind: 'flags', mailboxId: 7, uid: 2, flags: '\\Flagged', modseq: 6 });
+  view.dropFlagUpdates([2]);
+  assert.deepEqual(view.flush(true), []);
+});
