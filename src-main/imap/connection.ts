@@ -545,11 +545,7 @@ export class ImapConnection {
     this.state = { kind: 'selected', user, view };
     const unseenUid = mailboxes.firstUnseen(box.id);
     const firstUnseen = unseenUid === undefined ? 0 : view.seqOf(unseenUid);
-    const atoms = (xs: readonly string[]) => xs.map((x) => ({ type: 'atom' as const, value: x }));
-    const flags = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft', ...fresh.keywords];
-    // * FLAGS (\Answered \Flagged \Deleted \Seen \Draft)
-    this.send({ tag: '*', command: 'FLAGS', attributes: [atoms(flags)] });
-    this.send({ tag: '*', command: 'OK', code: { name: 'PERMANENTFLAGS', attributes: [readOnly ? [] : atoms([...flags, '\\*'])] }, text: readOnly ? 'No permanent flags permitted' : 'Flags permitted' });
+    for (const r of view.flagResponses()) this.send({ tag: '*', ...r });
     this.send({ tag: '*', number: view.exists, command: 'EXISTS' });
     this.send({ tag: '*', number: 0, command: 'RECENT' });
     if (firstUnseen) this.send({ tag: '*', command: 'OK', code: { name: 'UNSEEN', attributes: [firstUnseen] }, text: `Message ${firstUnseen} is first unseen` });

@@ -20,8 +20,10 @@ export class MailboxView {
   private uids: number[];
   private pending: MailboxEvent[] = [];
   private readonly off: () => void;
-  /** The mailbox was deleted or renamed away (the session must be told and leave it). */
+  /** The mailbox was deleted (the session must be told and leave it). */
   gone = false;
+  /** Keywords the client was told about in FLAGS (lower-case → spelling). */
+  private readonly keywords = new Map<string, string>();
 
   constructor(
     readonly box: MailboxRow,
@@ -40,6 +42,7 @@ export class MailboxView {
     private readonly currentFlags?: (uid: number) => string | undefined,
   ) {
     this.uids = snapshot.slice();
+    for (const k of box.keywords) this.keywords.set(k.toLowerCase(), k);
     this.off = events.subscribe(box.id, (e) => {
       if (e.origin === this.origin) return;
       this.pending.push(e);
@@ -106,6 +109,32 @@ export class MailboxView {
     return out;
   }
 
+  /** The FLAGS and PERMANENTFLAGS of SELECT, with the keywords known so far. */
+  flagResponses(): Untagged[] {
+    const flags = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft', ...this.keywords.values()].map(atom);
+    return [
+      // * FLAGS (\Answered \Flagged \Deleted \Seen \Draft $Label1)
+      { command: 'FLAGS', attributes: [flags] },
+      this.readOnly
+        ? { command: 'OK', code: { name: 'PERMANENTFLAGS', attributes: [[]] }, text: 'No permanent flags permitted' }
+        : { command: 'OK', code: { name: 'PERMANENTFLAGS', attributes: [[...flags, atom('\\*')]] }, text: 'Flags permitted' },
+    ];
+  }
+
+  /**
+   * A keyword the client has not been told about appears in these flags: the new FLAGS (and
+   * PERMANENTFLAGS) must go out before a FETCH that shows it (RFC 3501 §7.2.6).
+   */
+  announceKeywords(flags: string): Untagged[] {
+    let fresh = false;
+    for (const f of flags ? flags.split(' ') : []) {
+      if (f.startsWith('\\') || this.keywords.has(f.toLowerCase())) continue;
+      this.keywords.set(f.toLowerCase(), f);
+      fresh = true;
+    }
+    return fresh ? this.flagResponses() : [];
+  }
+
   /**
    * The session has just told the client the current flags of these messages (STORE, a FETCH
    * that set \Seen): flag changes queued before are older than what it was told, and sending them
@@ -146,7 +175,10 @@ export class MailboxView {
           flagsSent.add(e.uid);
           const seq = this.seqOf(e.uid);
           const flags = this.currentFlags ? this.currentFlags(e.uid) : e.flags;
-          if (seq && flags !== undefined) out.push({ number: seq, command: 'FETCH', attributes: [[atom('UID'), e.uid, atom('FLAGS'), flags ? flags.split(' ').map(atom) : []]] });
+          if (seq && flags !== undefined) {
+            out.push(...this.announceKeywords(flags));
+            out.push({ number: seq, command: 'FETCH', attributes: [[atom('UID'), e.uid, atom('FLAGS'), flags ? flags.split(' ').map(atom) : []]] });
+          }
           break;
         }
         case 'expunged':

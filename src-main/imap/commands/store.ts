@@ -24,6 +24,8 @@ export default defineCommand({
     const results = ctx.deps.mailboxes.storeFlags(view.box.id, uids, op, flags, ctx.origin);
     // The rows were read in the STORE's own transaction, after every change queued for this view.
     if (!silent) view.dropFlagUpdates(results.map((r) => r.uid));
+    // A keyword new to this mailbox: FLAGS first (even with .SILENT, the client must learn it).
+    if (op !== 'remove') for (const r of view.announceKeywords(flags.join(' '))) ctx.untagged(r);
     if (!silent) {
       for (const r of results) {
         const seq = view.seqOf(r.uid);

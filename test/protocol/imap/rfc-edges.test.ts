@@ -98,3 +98,29 @@ test('a client that sends its commands and shuts down its side (nc -q) still get
     await srv.close();
   }
 });
+
+test('a keyword new to the mailbox is announced with FLAGS and PERMANENTFLAGS, to its setter and to other sessions', async () => {
+  const srv = await startLab();
+  try {
+    const a = await login(srv.imapPort);
+    await append(a, 'INBOX', message('uno', 'uno\r\n'));
+    await a.ok('SELECT INBOX');
+    const b = await login(srv.imapPort, USER1, 'INBOX');
+    const set = await a.ok('STORE 1 +FLAGS ($Trabajo)');
+    const flagsAt = set.lines.findIndex((l) => /^\* FLAGS \(.*\$Trabajo/.test(l));
+    const fetchAt = set.lines.findIndex((l) => /^\* 1 FETCH/.test(l));
+    assert.ok(flagsAt >= 0 && flagsAt < fetchAt, set.lines.join('\n'));
+    assert.ok(set.lines.some((l) => /PERMANENTFLAGS \(.*\$Trabajo.*\\\*\)/.test(l)), set.lines.join('\n'));
+    const n = await b.ok('NOOP');
+    const i = n.lines.findIndex((l) => /^\* FLAGS \(.*\$Trabajo/.test(l));
+    assert.ok(i >= 0 && i < n.lines.findIndex((l) => /^\* 1 FETCH .*\$Trabajo/.test(l)), n.lines.join('\n'));
+    // Known from now on: a later SELECT lists it at once, and setting it again announces nothing.
+    assert.ok((await b.ok('SELECT INBOX')).lines.some((l) => /^\* FLAGS \(.*\$Trabajo/.test(l)));
+    const again = await a.ok('STORE 1 +FLAGS ($Trabajo)');
+    assert.ok(!again.lines.some((l) => l.startsWith('* FLAGS')), again.lines.join('\n'));
+    await logout(a);
+    await logout(b);
+  } finally {
+    await srv.close();
+  }
+});
