@@ -26,7 +26,7 @@ export interface InboundMessage {
   readonly mailFrom: string;
   readonly local: readonly LocalRecipient[];
   readonly external: readonly string[];
-  readonly reason: 'relay' | 'forward';
+  readonly reason: 'relay' | 'forward' | 'bounce';
   readonly authUser: string | null;
   /** Trace headers for every copy (Received, …), CRLF-terminated. */
   readonly traceHeaders: string;

@@ -28,6 +28,10 @@ import { MaildropStore } from '../store/maildrop';
 import { MailboxEvents } from '../store/mailbox-events';
 import { MailboxStore } from '../store/mailboxes';
 import { createImapListener, type ImapDeps } from '../imap/imap-daemon';
+import { Resolver as DnsResolver } from 'node:dns/promises';
+import { Readable } from 'node:stream';
+import { OutboundEngine, type RouteTarget } from '../delivery/outbound';
+import type { Resolver } from '../delivery/remote';
 import type { SmtpDeps } from '../smtp/hooks';
 import { LogSink, createLogger, type Logger } from '../logging/logger';
 import { createServices } from './services';
@@ -45,6 +49,14 @@ export interface ServerHostOptions {
   readonly ephemeralPorts?: boolean;
   /** Poll interval for changes by other processes (ms); 0 disables polling. */
   readonly watchMs?: number;
+  /**
+   * Outbound delivery (the queue drained to remote servers): on by default. Tests turn it off, or
+   * give it a fake DNS resolver, so that nothing leaves 127.0.0.1.
+   */
+  readonly outbound?: boolean;
+  readonly resolver?: Resolver;
+  /** The port MX hosts are reached on (tests: their peer's ephemeral port). */
+  readonly mxPort?: number;
 }
 
 export interface ServerPaths {
@@ -71,6 +83,8 @@ export interface ServerHost {
   readonly repo: ConfigRepo;
   readonly mail: MailStore;
   readonly queue: QueueRepo;
+  /** The outbound engine (undefined when outbound delivery is off). */
+  readonly outbound: OutboundEngine | undefined;
   readonly logger: Logger;
   readonly sink: LogSink;
   on<E extends EventName>(event: E, fn: (payload: MainEvents[E]) => void): () => void;
@@ -152,15 +166,79 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
       const p = inboundStore.accept(...args);
       inflight.add(p);
       void p.finally(() => inflight.delete(p)).catch(() => undefined);
+      // Queued for remote recipients: the outbound engine starts on it at once.
+      void p.then((r) => {
+        if (r.ok && r.queueId !== null) outbound?.kick();
+      }, () => undefined);
       return p;
     },
   } as InboundDelivery;
+  let outbound: OutboundEngine | undefined;
   const counters = { smtpSessions: 0, pop3Sessions: 0, imapSessions: 0, messagesAccepted: 0, messagesRejected: 0, authFailures: 0 };
   const smtpDeps: SmtpDeps = { settings, hostName, ranges, directory, auth, autoban, repo, inbound, logger, clock, counters };
   const maildrop = new MaildropStore(db, files, mailboxEvents);
   const pop3Deps: Pop3Deps = { settings, hostName, ranges, auth, autoban, maildrop, locks: new Set(), logger, clock, counters };
   const mailboxes = new MailboxStore(db, files, mail, mailboxEvents);
   const imapDeps: ImapDeps = { settings, hostName, ranges, auth, autoban, mailboxes, mailStore: mail, events: mailboxEvents, logger, clock, counters };
+
+  // Bounces are submitted like any message: to a local sender's INBOX, or queued for a remote one.
+  async function submitBounce(to: string, message: Buffer): Promise<void> {
+    const now = clock.now();
+    const local = directory.isLocalDomain(to.slice(to.lastIndexOf('@') + 1)) ? directory.resolve(to, { address: '', authUser: null }) : undefined;
+    const accounts = local?.kind === 'local' ? local.accounts : [];
+    // A local sender that no longer exists: the bounce has nowhere to go (and must not loop out).
+    if (local && !accounts.length) return;
+    const r = await inbound.accept(Readable.from([message]), {
+      mailFrom: '',
+      local: accounts.map((a) => ({ accountId: a.id, address: a.address, room: Infinity, maxMessageBytes: Infinity })),
+      external: accounts.length ? [] : [to],
+      reason: 'bounce',
+      authUser: null,
+      traceHeaders: '',
+      addDeliveredTo: settings()['smtp.addDeliveredTo'],
+      now,
+    });
+    if (!r.ok) throw new Error(`bounce to ${to} not stored: ${r.error}`);
+  }
+
+  function routeTargets(): RouteTarget[] {
+    const rows = db.prepare('SELECT domain, target_host, target_port, security, all_addresses, addresses, retries, retry_minutes FROM routes').all() as {
+      domain: string;
+      target_host: string;
+      target_port: number;
+      security: RouteTarget['security'];
+      all_addresses: number;
+      addresses: string;
+      retries: number;
+      retry_minutes: number;
+    }[];
+    return rows.map((r) => {
+      let list: string[] = [];
+      try {
+        list = (JSON.parse(r.addresses) as unknown[]).filter((x): x is string => typeof x === 'string').map((x) => x.toLowerCase());
+      } catch {
+        list = [];
+      }
+      return { domain: r.domain, host: r.target_host, port: r.target_port, security: r.security, addresses: r.all_addresses ? null : list, retries: r.retries, retryMinutes: r.retry_minutes };
+    });
+  }
+
+  if (opts.outbound !== false) {
+    outbound = new OutboundEngine({
+      queue,
+      files,
+      settings,
+      hostName,
+      clock,
+      resolver: opts.resolver ?? new DnsResolver({ timeout: 10_000, tries: 2 }),
+      routes: routeTargets,
+      logger,
+      submitBounce,
+      postmaster: () => `postmaster@${settings()['server.defaultDomain'] || hostName()}`,
+      ...(opts.mxPort !== undefined ? { mxPort: opts.mxPort } : {}),
+      onChange: () => events.emit('queue.changed', { size: queue.count() }),
+    });
+  }
 
   const listeners = new Map<number, RunningListener>();
   let running = false;
@@ -345,6 +423,8 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
       appLog.info({ event: 'config.reloaded' }, 'configuration changed by another process: applied');
       events.emit('config.changed', { area: 'external' });
       void reconcile();
+      // The CLI may have flushed or changed the queue: look at it now.
+      outbound?.kick();
     }, ms);
     watchTimer.unref();
   }
@@ -370,6 +450,7 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
     startedAt = clock.now().toISOString();
     appLog.info({ event: 'server.started', version: VERSION, dataDir: paths.dataDir }, `Buzón ${VERSION} started`);
     await reconcile();
+    outbound?.start();
     watch();
     return status();
   }
@@ -379,6 +460,7 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
     watchTimer = undefined;
     if (!running) return status();
     running = false;
+    await outbound?.stop();
     await reconcile();
     startedAt = null;
     rmSync(runFile, { force: true });
@@ -408,6 +490,7 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
     repo,
     mail,
     queue,
+    outbound,
     logger,
     sink,
     on(event, fn) {

@@ -15,6 +15,23 @@ export interface EnqueueInput {
   readonly now: string;
 }
 
+export interface QueueRow {
+  readonly id: number;
+  readonly createdAt: string;
+  readonly mailFrom: string;
+  readonly file: string;
+  readonly size: number;
+  readonly attempts: number;
+  readonly reason: QueueItem['reason'];
+}
+
+export interface QueueRecipientRow {
+  readonly id: number;
+  readonly address: string;
+  readonly status: QueueRecipient['status'];
+  readonly lastError: string | null;
+}
+
 export class QueueRepo {
   constructor(private readonly db: Db) {}
 
@@ -50,6 +67,44 @@ export class QueueRepo {
       lastError: (r.last_error as string | null) ?? null,
       reason: r.reason as QueueItem['reason'],
     }));
+  }
+
+  /** Messages whose next try is due (next_try_at ≤ now), oldest first. */
+  due(now: string, limit: number): QueueRow[] {
+    return (
+      this.db
+        .prepare('SELECT id, created_at AS createdAt, mail_from AS mailFrom, file, size, attempts, reason FROM queue WHERE next_try_at <= ? ORDER BY next_try_at, id LIMIT ?')
+        .all(now, limit) as QueueRow[]
+    );
+  }
+
+  /** The earliest next try, or null when the queue is empty. */
+  nextDue(): string | null {
+    return (this.db.prepare('SELECT min(next_try_at) t FROM queue').get() as { t: string | null }).t;
+  }
+
+  get(id: number): QueueRow | undefined {
+    return this.db.prepare('SELECT id, created_at AS createdAt, mail_from AS mailFrom, file, size, attempts, reason FROM queue WHERE id = ?').get(id) as QueueRow | undefined;
+  }
+
+  recipients(queueId: number): QueueRecipientRow[] {
+    return this.db.prepare('SELECT id, address, status, last_error AS lastError FROM queue_recipients WHERE queue_id = ? ORDER BY id').all(queueId) as QueueRecipientRow[];
+  }
+
+  /** Records one delivery attempt's outcome for each recipient, and the message's next try, in one transaction. */
+  recordAttempt(queueId: number, outcomes: readonly { id: number; status: QueueRecipient['status']; lastError: string | null }[], next: { attempts: number; nextTryAt: string; lastError: string | null }): void {
+    const rec = this.db.prepare('UPDATE queue_recipients SET status = ?, last_error = ? WHERE id = ?');
+    const msg = this.db.prepare('UPDATE queue SET attempts = ?, next_try_at = ?, last_error = ? WHERE id = ?');
+    this.db.transaction(() => {
+      for (const o of outcomes) rec.run(o.status, o.lastError, o.id);
+      msg.run(next.attempts, next.nextTryAt, next.lastError, queueId);
+    })();
+  }
+
+  /** "Send now": the next try is due at once. */
+  sendNow(id: number, now: string): void {
+    const r = this.db.prepare('UPDATE queue SET next_try_at = ? WHERE id = ?').run(now, id);
+    if (r.changes === 0) throw new StoreError('NOTFOUND', `queue entry ${id} not found`, 'id');
   }
 
   count(): number {

@@ -3,6 +3,7 @@
 import { createServerHost, type ServerHost } from '../../src-main/server/server-host';
 import { validateInput } from '../../src-main/shared/ipc/validate';
 import type { Clock } from '../../src-main/server/clock';
+import type { Resolver } from '../../src-main/delivery/remote';
 import { tempDir } from './temp-dir';
 
 export interface TestServer {
@@ -29,10 +30,21 @@ export const LAB = {
   ],
 } as const;
 
-export async function startServer(opts: { lab?: boolean; clock?: Clock; settings?: Record<string, unknown>; dir?: string } = {}): Promise<TestServer> {
+export async function startServer(
+  opts: { lab?: boolean; clock?: Clock; settings?: Record<string, unknown>; dir?: string; outbound?: boolean; resolver?: Resolver; mxPort?: number } = {},
+): Promise<TestServer> {
   const tmp = opts.dir ? undefined : tempDir();
   const dir = opts.dir ?? tmp!.path;
-  const host = createServerHost({ dataDir: dir, ephemeralPorts: true, watchMs: 0, ...(opts.clock ? { clock: opts.clock } : {}) });
+  // Outbound delivery only when a test asks for it (with a fake resolver): nothing leaves 127.0.0.1.
+  const host = createServerHost({
+    dataDir: dir,
+    ephemeralPorts: true,
+    watchMs: 0,
+    outbound: opts.outbound ?? false,
+    ...(opts.resolver ? { resolver: opts.resolver } : {}),
+    ...(opts.mxPort !== undefined ? { mxPort: opts.mxPort } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
   const call = async <T>(ns: string, method: string, input?: unknown): Promise<T> => {
     const valid = validateInput(ns, method, input);
     const fn = (host.api as unknown as Record<string, Record<string, (i: unknown) => unknown>>)[ns]![method]!;

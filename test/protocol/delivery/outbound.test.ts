@@ -1,0 +1,200 @@
+// The outbound engine end to end: mail for an external domain is accepted over SMTP, queued, and
+// delivered by the server to a real SMTP peer (smtp-server on 127.0.0.1) found through a fake DNS
+// resolver; 4xx answers are retried on schedule (a fake clock, no waiting), 5xx answers and used-up
+// retries bounce an RFC 3464 report into the local sender's INBOX, a route sends a domain to a
+// given host, and a restart with a retry pending still delivers exactly once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+import nodemailer from 'nodemailer';
+import { startServer, type TestServer } from '../../helpers/start-server';
+import type { Resolver } from '../../../src-main/delivery/remote';
+import { until } from '../smtp/kit';
+
+interface Received {
+  readonly from: string;
+  readonly to: string[];
+  readonly data: Buffer;
+}
+
+/** An SMTP peer on 127.0.0.1: `answer(rcpt)` decides each RCPT (250 when it returns undefined). */
+async function peer(answer: (rcpt: string) => { code: number; text: string } | undefined = () => undefined) {
+  const received: Received[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    disableReverseLookup: true,
+    logger: false,
+    onRcptTo(address, _session, cb) {
+      const a = answer(address.address);
+      if (!a) return cb();
+      const e = new Error(a.text) as Error & { responseCode: number };
+      e.responseCode = a.code;
+      cb(e);
+    },
+    onData(stream, session: SMTPServerSession, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), data: Buffer.concat(chunks) });
+        cb();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as { port: number }).port;
+  return { server, port, received, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** remoto.example has one MX, mx.remoto.example, at 127.0.0.1. */
+const resolver: Resolver = {
+  resolveMx: async (domain) => {
+    if (domain === 'remoto.example') return [{ exchange: 'mx.remoto.example', priority: 10 }];
+    throw Object.assign(new Error(`queryMx ENOTFOUND ${domain}`), { code: 'ENOTFOUND' });
+  },
+  resolve4: async (host) => {
+    if (host === 'mx.remoto.example' || host === 'remoto.example') return ['127.0.0.1'];
+    throw Object.assign(new Error(`queryA ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+  },
+  resolve6: async (host) => {
+    throw Object.assign(new Error(`queryAaaa ENODATA ${host}`), { code: 'ENODATA' });
+  },
+};
+
+function fakeClock(start = '2026-11-26T10:00:00Z') {
+  let t = new Date(start).getTime();
+  return { now: () => new Date(t), advance: (minutes: number) => (t += minutes * 60_000) };
+}
+
+async function send(srv: TestServer, to: string, subject: string): Promise<void> {
+  const t = nodemailer.createTransport({ host: '127.0.0.1', port: srv.smtpPort, secure: false, ignoreTLS: true });
+  await t.sendMail({ from: 'cuenta1@aula.test', to, subject, text: `Hola, ${subject}.\r\n` });
+}
+
+function inboxTexts(srv: TestServer, address: string): string[] {
+  const id = (srv.host.db.prepare('SELECT id FROM accounts WHERE address = ?').get(address) as { id: number }).id;
+  return srv.host.mail.listMessages(id).map((m) => readFileSync(join(srv.dir, m.file), 'latin1'));
+}
+
+test('mail for an external domain goes to its MX (fake DNS) and leaves the queue; the log has a Postfix-style line', async () => {
+  const p = await peer();
+  const clock = fakeClock();
+  const srv = await startServer({ outbound: true, resolver, mxPort: p.port, clock });
+  try {
+    await send(srv, 'destino@remoto.example', 'via MX');
+    await until(() => p.received.length === 1 && srv.host.queue.count() === 0, 'delivery to the MX peer');
+    assert.deepEqual(p.received[0]!.to, ['destino@remoto.example']);
+    assert.equal(p.received[0]!.from, 'cuenta1@aula.test');
+    assert.match(p.received[0]!.data.toString('latin1'), /Subject: via MX/);
+    const logged = srv.host.sink.recent(200).some((e) => / to=<destino@remoto\.example>, relay=.*status=sent/.test(e.msg));
+    assert.ok(logged, 'status=sent log line');
+  } finally {
+    await srv.close();
+    await p.close();
+  }
+});
+
+test('a 4xx answer is retried after the retry interval (fake clock) and then delivered once', async () => {
+  let busy = true;
+  const p = await peer(() => (busy ? { code: 451, text: 'Try again later' } : undefined));
+  const clock = fakeClock();
+  const srv = await startServer({ outbound: true, resolver, mxPort: p.port, clock });
+  try {
+    await send(srv, 'tarde@remoto.example', 'retry');
+    await until(() => srv.host.queue.list()[0]?.attempts === 1, 'first attempt');
+    const item = srv.host.queue.list()[0]!;
+    assert.equal(item.recipients[0]!.status, 'deferred');
+    assert.match(item.recipients[0]!.lastError ?? '', /451/);
+    assert.equal(Date.parse(item.nextTryAt) - clock.now().getTime(), 60 * 60_000, 'hMailServer default: 60 minutes');
+    // Not due yet: nothing happens.
+    await srv.host.outbound!.runDue();
+    assert.equal(p.received.length, 0);
+    busy = false;
+    clock.advance(61);
+    await srv.host.outbound!.runDue();
+    assert.equal(p.received.length, 1);
+    assert.equal(srv.host.queue.count(), 0);
+  } finally {
+    await srv.close();
+    await p.close();
+  }
+});
+
+test('a 5xx answer bounces at once: an RFC 3464 report reaches the local sender, the queue is empty', async () => {
+  const p = await peer((rcpt) => (rcpt.startsWith('nadie@') ? { code: 550, text: '5.1.1 No such user' } : undefined));
+  const srv = await startServer({ outbound: true, resolver, mxPort: p.port, clock: fakeClock() });
+  try {
+    await send(srv, 'nadie@remoto.example', 'bounce me');
+    await until(() => srv.host.queue.count() === 0 && inboxTexts(srv, 'cuenta1@aula.test').length === 1, 'the bounce in the INBOX');
+    const dsn = inboxTexts(srv, 'cuenta1@aula.test')[0]!;
+    assert.match(dsn, /^Return-Path: <>\r\n/);
+    assert.match(dsn, /Content-Type: multipart\/report;[\s\S]*report-type=delivery-status/i);
+    assert.match(dsn, /Final-Recipient: rfc822; ?nadie@remoto\.example/);
+    assert.match(dsn, /Action: failed/);
+    assert.match(dsn, /Status: 5\.\d{1,3}\.\d{1,3}/);
+    assert.match(dsn, /Diagnostic-Code: smtp; 550 .*No such user/);
+    assert.match(dsn, /Subject: bounce me/, 'the original headers are in the report');
+  } finally {
+    await srv.close();
+    await p.close();
+  }
+});
+
+test('retries used up: the deferred recipient bounces with 4.4.7', async () => {
+  const p = await peer(() => ({ code: 451, text: 'Try again later' }));
+  const clock = fakeClock();
+  const srv = await startServer({ outbound: true, resolver, mxPort: p.port, clock, settings: { 'smtp.retries': 1, 'smtp.retryMinutes': 10 } });
+  try {
+    await send(srv, 'tarde@remoto.example', 'give up');
+    await until(() => srv.host.queue.list()[0]?.attempts === 1, 'first attempt');
+    clock.advance(11);
+    await srv.host.outbound!.runDue();
+    assert.equal(srv.host.queue.count(), 0);
+    const dsn = inboxTexts(srv, 'cuenta1@aula.test');
+    assert.equal(dsn.length, 1);
+    assert.match(dsn[0]!, /Status: 4\.4\.7/);
+    assert.match(dsn[0]!, /451/);
+  } finally {
+    await srv.close();
+    await p.close();
+  }
+});
+
+test('a route sends a domain to its own host and port, without DNS', async () => {
+  const p = await peer();
+  const srv = await startServer({ outbound: true, resolver, clock: fakeClock() });
+  try {
+    srv.host.db.prepare("INSERT INTO routes (domain, target_host, target_port, security) VALUES ('aula2.test', '127.0.0.1', ?, 'none')").run(p.port);
+    await send(srv, 'alumno@aula2.test', 'via route');
+    await until(() => p.received.length === 1 && srv.host.queue.count() === 0, 'delivery through the route');
+    assert.deepEqual(p.received[0]!.to, ['alumno@aula2.test']);
+  } finally {
+    await srv.close();
+    await p.close();
+  }
+});
+
+test('a restart with a retry pending still delivers, exactly once', async () => {
+  let busy = true;
+  const p = await peer(() => (busy ? { code: 421, text: 'Service not available' } : undefined));
+  const clock = fakeClock();
+  const first = await startServer({ outbound: true, resolver, mxPort: p.port, clock });
+  let second: TestServer | undefined;
+  try {
+    await send(first, 'tarde@remoto.example', 'across a restart');
+    await until(() => first.host.queue.list()[0]?.attempts === 1, 'first attempt');
+    await first.host.close();
+    busy = false;
+    clock.advance(61);
+    second = await startServer({ dir: first.dir, outbound: true, resolver, mxPort: p.port, clock });
+    await until(() => p.received.length === 1 && second!.host.queue.count() === 0, 'delivery after the restart');
+    await second.host.outbound!.runDue();
+    assert.equal(p.received.length, 1, 'delivered once');
+  } finally {
+    await second?.host.close();
+    await first.close();
+    await p.close();
+  }
+});
