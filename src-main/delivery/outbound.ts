@@ -199,13 +199,17 @@ export class OutboundEngine {
           heloName: this.d.settings()['smtp.heloName'] || this.d.hostName(),
           mailFrom: m.mailFrom,
           recipients: g.recipients.map((r) => r.address),
+          allowInvalidCertificates: g.key === 'relayer' && !this.d.settings()['smtp.relayer.verifyCertificate'],
           message: () => createReadStream(path),
           size: m.size,
         });
       }
       for (const r of g.recipients) {
         const rr = result?.recipients.find((x) => x.address === r.address);
-        const failure = !t.ok ? { permanent: t.permanent, message: t.message } : rr ? (rr.ok ? null : { permanent: rr.permanent, message: rr.response }) : (result?.error ?? { permanent: false, message: 'no answer' });
+        let failure = !t.ok ? { permanent: t.permanent, message: t.message } : rr && !result?.error ? (rr.ok ? null : { permanent: rr.permanent, message: rr.response }) : (result?.error ?? { permanent: false, message: 'no answer' });
+        // A smart host or route refusing us before any recipient (wrong password, TLS) is the
+        // admin's to fix, not the sender's: defer, never bounce (Postfix's soft bounce on AUTH).
+        if (failure && result?.error && !g.key.startsWith('mx:')) failure = { ...failure, permanent: false };
         const relay = result?.target ?? 'none';
         const delay = ((this.d.clock.now().getTime() - Date.parse(m.createdAt)) / 1000).toFixed(1);
         if (!failure) {

@@ -32,6 +32,9 @@ export const SETTINGS_SCHEMA = z.object({
   'smtp.relayer.username': noNewlines(256),
   'smtp.relayer.password': z.string().max(1024),
   'smtp.relayer.security': security,
+  // Check the smart host's certificate with SSL/TLS and "STARTTLS (Required)" (a lab's own
+  // second server with a self-signed certificate needs this off).
+  'smtp.relayer.verifyCertificate': z.boolean(),
   // RFC compliance
   'smtp.allowPlainAuth': z.boolean(),
   'smtp.allowEmptySender': z.boolean(),
@@ -89,6 +92,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   'smtp.relayer.username': '',
   'smtp.relayer.password': '',
   'smtp.relayer.security': 'none',
+  'smtp.relayer.verifyCertificate': true,
   // hMailServer: AUTH PLAIN is only offered when "Allow plain text authentication" is ticked.
   // Ours offers PLAIN and LOGIN alike, but only over TLS or from a range that allows plaintext.
   'smtp.allowPlainAuth': true,

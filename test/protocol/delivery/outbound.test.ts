@@ -198,3 +198,97 @@ test('a restart with a retry pending still delivers, exactly once', async () => 
     await p.close();
   }
 });
+
+/** A smart host on 127.0.0.1 that wants AUTH (relay / app-password), over STARTTLS or implicit TLS. */
+async function smartHost(implicitTls: boolean) {
+  const { generateSelfSigned } = await import('../../../src-main/security/tls/certificates');
+  const cert = generateSelfSigned({ commonName: 'localhost', altNames: ['127.0.0.1'] });
+  const received: Received[] = [];
+  const logins: string[] = [];
+  const server = new SMTPServer({
+    secure: implicitTls,
+    key: cert.keyPem,
+    cert: cert.certPem,
+    authMethods: ['PLAIN', 'LOGIN'],
+    disableReverseLookup: true,
+    logger: false,
+    onAuth(auth, session, cb) {
+      if (auth.username === 'profe@gmail.example' && auth.password === 'app-password-1234') {
+        logins.push(`${auth.username} tls=${session.secure}`);
+        return cb(null, { user: auth.username });
+      }
+      cb(Object.assign(new Error('5.7.8 Username and Password not accepted'), { responseCode: 535 }));
+    },
+    onData(stream, session: SMTPServerSession, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), data: Buffer.concat(chunks) });
+        cb();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as { port: number }).port;
+  return { port, received, logins, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+for (const implicitTls of [false, true]) {
+  test(`the smart host (Gmail-style, AUTH over ${implicitTls ? 'implicit TLS' : 'STARTTLS'}) carries mail for every external domain`, async () => {
+    const relay = await smartHost(implicitTls);
+    const srv = await startServer({
+      outbound: true,
+      resolver,
+      clock: fakeClock(),
+      settings: {
+        'smtp.relayer.host': '127.0.0.1',
+        'smtp.relayer.port': relay.port,
+        'smtp.relayer.security': implicitTls ? 'tls' : 'starttls-required',
+        'smtp.relayer.requiresAuth': true,
+        'smtp.relayer.username': 'profe@gmail.example',
+        'smtp.relayer.password': 'app-password-1234',
+        // the lab's smart host has a self-signed certificate
+        'smtp.relayer.verifyCertificate': false,
+      },
+    });
+    try {
+      await send(srv, 'amigo@otro-dominio.example', 'via smart host');
+      await until(() => relay.received.length === 1 && srv.host.queue.count() === 0, 'delivery through the smart host');
+      assert.deepEqual(relay.logins, ['profe@gmail.example tls=true']);
+      assert.deepEqual(relay.received[0]!.to, ['amigo@otro-dominio.example']);
+    } finally {
+      await srv.close();
+      await relay.close();
+    }
+  });
+}
+
+test('the smart host refusing the password: the message is deferred (not bounced), the error kept for the admin', async () => {
+  const relay = await smartHost(true);
+  const srv = await startServer({
+    outbound: true,
+    resolver,
+    clock: fakeClock(),
+    settings: {
+      'smtp.relayer.host': '127.0.0.1',
+      'smtp.relayer.port': relay.port,
+      'smtp.relayer.security': 'tls',
+      'smtp.relayer.requiresAuth': true,
+      'smtp.relayer.username': 'profe@gmail.example',
+      'smtp.relayer.password': 'wrong',
+      'smtp.relayer.verifyCertificate': false,
+    },
+  });
+  try {
+    await send(srv, 'amigo@otro-dominio.example', 'bad password');
+    await until(() => (srv.host.queue.list()[0]?.attempts ?? 0) >= 1, 'an attempt');
+    const item = srv.host.queue.list()[0]!;
+    assert.match(item.lastError ?? '', /535/);
+    assert.equal(item.recipients[0]!.status, 'deferred');
+    assert.equal(relay.received.length, 0);
+    assert.equal(inboxTexts(srv, 'cuenta1@aula.test').length, 0, 'no bounce for the admin\'s mistake');
+  } finally {
+    await srv.close();
+    await relay.close();
+  }
+});
