@@ -33,7 +33,7 @@ Usage: buzon [--data DIR] [--json] <command> ...
   ban      list | add IP [--minutes N] | remove IP|ID
   setting  get [KEY] | set KEY VALUE | reset KEY
   cert     list | generate NAME --common-name HOST [--alt-name N ...] | remove ID
-  queue    list | remove ID | clear
+  queue    list | send ID | flush | remove ID | clear
   config   export [--all] [--format yaml|json] | apply FILE
   logs     [--limit N]
 
@@ -411,7 +411,13 @@ export async function main(argv: string[], out: Out = (t) => process.stdout.writ
         } else if (sub === 'clear') {
           const n = await call<number>(api, 'queue', 'clear');
           show(n, () => `${n} queue entries removed`);
-        } else throw new UsageError('queue list|remove|clear');
+        } else if (sub === 'flush') {
+          const n = await call<number>(api, 'queue', 'flush');
+          show(n, () => `${n} queued messages due now`);
+        } else if (sub === 'send') {
+          await call(api, 'queue', 'sendNow', { id: wholeNumber(arg(2, 'queue id'), 'queue id (see `buzon queue list`)', 'id') });
+          show({ ok: true }, () => `queue entry ${p.positional[2]} due now`);
+        } else throw new UsageError('queue list|send ID|flush|remove ID|clear');
         return 0;
       }
       case 'config': {

@@ -408,6 +408,8 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
     dataVersion = repo.dataVersion();
     events.emit('config.changed', { area });
     if (running) void reconcile();
+    // "Send now", a new route or smart host: the engine looks at the queue again.
+    if (running && (area === 'queue' || area === 'settings' || area === 'routes')) outbound?.kick();
   }
 
   function watch(): void {

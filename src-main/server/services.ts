@@ -316,6 +316,15 @@ export function createServices(d: ServiceDeps): MainApiImpl {
         changed('queue');
         return files.length;
       },
+      flush: () => {
+        const n = d.queue.sendAllNow(now());
+        changed('queue');
+        return n;
+      },
+      sendNow: ({ id }) => {
+        guard(() => d.queue.sendNow(id, now()));
+        changed('queue');
+      },
     },
     logs: {
       recent: (input) => d.sink.recent(input?.limit ?? 200),

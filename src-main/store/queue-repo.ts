@@ -107,6 +107,11 @@ export class QueueRepo {
     if (r.changes === 0) throw new StoreError('NOTFOUND', `queue entry ${id} not found`, 'id');
   }
 
+  /** "Send now" for everything queued; returns how many messages. */
+  sendAllNow(now: string): number {
+    return this.db.prepare('UPDATE queue SET next_try_at = ?').run(now).changes;
+  }
+
   count(): number {
     return (this.db.prepare('SELECT count(*) c FROM queue').get() as { c: number }).c;
   }

@@ -91,6 +91,10 @@ export const API_SCHEMAS = {
     list: none,
     remove: s.idInput,
     clear: none,
+    /** Every queued message is due now ("Send now" for the whole queue; `buzon queue flush`). */
+    flush: none,
+    /** One message is due now. */
+    sendNow: s.idInput,
   },
   logs: { recent: s.logsQuery.optional() },
   config: {
@@ -125,7 +129,7 @@ export interface ApiOutputs {
   ipRanges: { list: IpRange[]; add: IpRange; update: IpRange; remove: void; resetDefaults: IpRange[] };
   autoban: { list: BannedIp[]; ban: BannedIp; unban: void };
   certificates: { list: Certificate[]; generateSelfSigned: Certificate; remove: void };
-  queue: { list: QueueItem[]; remove: void; clear: number };
+  queue: { list: QueueItem[]; remove: void; clear: number; flush: number; sendNow: void };
   logs: { recent: LogEntry[] };
   config: { export: ConfigDocument; apply: ConfigApplyResult };
 }
