@@ -14,7 +14,7 @@ import type { LogEntry } from '../shared/model/entities';
 
 export class UsageError extends Error {}
 
-const HELP = `buzon — mail server (SMTP today; POP3 and IMAP next) with an hMailServer-style settings tree
+const HELP = `buzon — mail server (SMTP, POP3, IMAP, outbound delivery) with an hMailServer-style settings tree
 
 Usage: buzon [--data DIR] [--json] <command> ...
 
