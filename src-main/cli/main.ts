@@ -33,6 +33,7 @@ Usage: buzon [--data DIR] [--json] <command> ...
   ban      list | add IP [--minutes N] | remove IP|ID
   setting  get [KEY] | set KEY VALUE | reset KEY
   cert     list | generate NAME --common-name HOST [--alt-name N ...] | remove ID
+  dkim     show | generate | disable DOMAIN [--selector S] [--algorithm rsa-sha256|ed25519-sha256]
   queue    list | send ID | flush | remove ID | clear
   config   export [--all] [--format yaml|json] | apply FILE
   logs     [--limit N]
@@ -113,7 +114,7 @@ function fields(p: Parsed, sample: Record<string, unknown>, skip: readonly strin
 /** Subcommands whose options are API fields, checked by `fields()`. */
 const FIELD_COMMANDS = new Set(['domain add', 'domain set', 'account add', 'account set', 'alias add', 'alias set', 'list add', 'list set', 'port add', 'port set', 'ip-range add', 'ip-range set', 'ban add', 'cert generate']);
 /** Options of the other commands (besides --data, --json and --help). */
-const COMMAND_OPTIONS: Record<string, readonly string[]> = { serve: ['ephemeral-ports', 'quiet'], 'config export': ['all', 'format'], logs: ['limit'] };
+const COMMAND_OPTIONS: Record<string, readonly string[]> = { serve: ['ephemeral-ports', 'quiet'], 'config export': ['all', 'format'], logs: ['limit'], 'dkim generate': ['selector', 'algorithm'] };
 
 /**
  * Refuses options a command does not take, before it runs: `serve --ephemral-ports` must not bind
@@ -394,6 +395,32 @@ export async function main(argv: string[], out: Out = (t) => process.stdout.writ
           await call(api, 'certificates', 'remove', { id: wholeNumber(arg(2, 'certificate id'), 'certificate id (see `buzon cert list`)', 'id') });
           show({ ok: true }, () => `certificate ${p.positional[2]} removed`);
         } else throw new UsageError('cert list|generate|remove');
+        return 0;
+      }
+      case 'dkim': {
+        // buzon dkim show|generate|disable DOMAIN [--selector S] [--algorithm rsa-sha256|ed25519-sha256]
+        const id = domainId(arg(2, 'domain name'));
+        const printInfo = (d: Record<string, unknown>): string => {
+          const rec = d.record as { name: string; value: string; zoneLine: string } | null;
+          if (!rec) return `${String(d.domain)}: no DKIM key (buzon dkim generate ${String(d.domain)})`;
+          return [
+            `${String(d.domain)}: DKIM ${d.enabled ? 'on' : 'off'}, selector ${String(d.selector)}, ${String(d.algorithm)}`,
+            `publish this TXT record (name ${rec.name}):`,
+            rec.value,
+            '',
+            'or, in a BIND zone file:',
+            rec.zoneLine,
+          ].join('\n');
+        };
+        let r: Record<string, unknown>;
+        if (sub === 'show' || sub === undefined) r = await call(api, 'dkim', 'get', { domainId: id });
+        else if (sub === 'generate') {
+          const selector = p.options.get('selector')?.at(-1);
+          const algorithm = p.options.get('algorithm')?.at(-1);
+          r = await call(api, 'dkim', 'generate', { domainId: id, ...(typeof selector === 'string' ? { selector } : {}), ...(typeof algorithm === 'string' ? { algorithm } : {}) });
+        } else if (sub === 'disable') r = await call(api, 'dkim', 'disable', { domainId: id });
+        else throw new UsageError('dkim show|generate|disable DOMAIN [--selector S] [--algorithm rsa-sha256|ed25519-sha256]');
+        show(r, () => printInfo(r));
         return 0;
       }
       case 'queue': {

@@ -15,6 +15,7 @@
 // duplicate delivery of that attempt ("within reason"), never a loss. Time comes from the injected
 // clock and the DNS from the injected resolver, so tests never wait nor touch the network.
 import { createReadStream, readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import type { Logger } from '../logging/logger';
 import type { Clock } from '../server/clock';
 import type { Settings } from '../shared/model/settings';
@@ -22,6 +23,7 @@ import type { MessageFiles } from '../store/message-files';
 import type { QueueRecipientRow, QueueRepo, QueueRow } from '../store/queue-repo';
 import { deliverToFirst, mxTargets, type DeliveryResult, type Resolver, type Target } from './remote';
 import { buildBounce, shouldBounce, type FailedRecipient } from './dsn';
+import { dkimSignature, type DkimKey } from './dkim';
 
 export interface RouteTarget {
   readonly domain: string;
@@ -42,6 +44,8 @@ export interface OutboundDeps {
   readonly clock: Clock;
   readonly resolver: Resolver;
   readonly routes: () => readonly RouteTarget[];
+  /** The DKIM key of a sending domain, when it signs (schema 6). */
+  readonly dkimKey?: (domain: string) => DkimKey | null;
   readonly logger: Logger;
   /** Submits a bounce (MAIL FROM:<>) for local delivery or the queue; resolves once it is stored. */
   readonly submitBounce: (to: string, message: Buffer) => Promise<void>;
@@ -60,6 +64,11 @@ interface Group {
   readonly recipients: QueueRecipientRow[];
   readonly retries: number;
   readonly retryMinutes: number;
+}
+
+async function* withPrefix(prefix: Buffer, path: string): AsyncGenerator<Buffer> {
+  yield prefix;
+  for await (const chunk of createReadStream(path)) yield chunk as Buffer;
 }
 
 const domainOf = (address: string): string => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
@@ -189,6 +198,8 @@ export class OutboundEngine {
     let retries = this.d.settings()['smtp.retries'];
     let retryMinutes = this.d.settings()['smtp.retryMinutes'];
     const path = this.d.files.abs(m.file);
+    const signature = await this.sign(m, path);
+    const message = signature ? () => Readable.from(withPrefix(signature, path)) : () => createReadStream(path);
     for (const g of this.groups(m, pending)) {
       retries = g.retries;
       retryMinutes = g.retryMinutes;
@@ -200,8 +211,8 @@ export class OutboundEngine {
           mailFrom: m.mailFrom,
           recipients: g.recipients.map((r) => r.address),
           allowInvalidCertificates: g.key === 'relayer' && !this.d.settings()['smtp.relayer.verifyCertificate'],
-          message: () => createReadStream(path),
-          size: m.size,
+          message,
+          size: m.size + (signature?.length ?? 0),
         });
       }
       for (const r of g.recipients) {
@@ -257,6 +268,25 @@ export class OutboundEngine {
       const file = this.d.queue.remove(m.id);
       await this.d.files.remove(file);
       this.log.info({ event: 'delivery.removed', queueId: m.id }, `${m.id}: removed`);
+    }
+  }
+
+  /**
+   * The DKIM-Signature to put in front of the message when its sending domain signs: the
+   * envelope sender's domain, or for bounces (null sender) the postmaster's. Signed once per
+   * attempt (the same bytes for every target). A signing failure sends the message unsigned
+   * rather than not at all, and says so in the log.
+   */
+  private async sign(m: QueueRow, path: string): Promise<Buffer | null> {
+    if (!this.d.dkimKey) return null;
+    const domain = domainOf(m.mailFrom || this.d.postmaster());
+    const key = this.d.dkimKey(domain);
+    if (!key) return null;
+    try {
+      return Buffer.from(await dkimSignature(readFileSync(path), key, { now: this.d.clock.now() }), 'latin1');
+    } catch (e) {
+      this.log.error({ event: 'delivery.dkim.failed', queueId: m.id, domain, err: String(e) }, `${m.id}: DKIM signing failed, sent unsigned: ${String(e)}`);
+      return null;
     }
   }
 

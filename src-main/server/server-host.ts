@@ -31,6 +31,7 @@ import { createImapListener, type ImapDeps } from '../imap/imap-daemon';
 import { Resolver as DnsResolver } from 'node:dns/promises';
 import { Readable } from 'node:stream';
 import { OutboundEngine, type RouteTarget } from '../delivery/outbound';
+import { DkimRepo } from '../store/dkim-repo';
 import type { Resolver } from '../delivery/remote';
 import type { SmtpDeps } from '../smtp/hooks';
 import { LogSink, createLogger, type Logger } from '../logging/logger';
@@ -116,6 +117,7 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
   const db = openDatabase(paths.dbFile);
   const repo = new ConfigRepo(db);
   const files = new MessageFiles(paths.dataDir);
+  const dkimRepo = new DkimRepo(db);
   const mailboxEvents = new MailboxEvents((err) => appLog.error({ event: 'mailbox.event.failed', err: String(err) }, 'a mailbox change listener failed'));
   const mail = new MailStore(db, files, mailboxEvents);
   const queue = new QueueRepo(db);
@@ -232,6 +234,7 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
       clock,
       resolver: opts.resolver ?? new DnsResolver({ timeout: 10_000, tries: 2 }),
       routes: routeTargets,
+      dkimKey: (domain) => dkimRepo.signingKey(domain),
       logger,
       submitBounce,
       postmaster: () => `postmaster@${settings()['server.defaultDomain'] || hostName()}`,
@@ -472,6 +475,7 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
   }
 
   const api = createServices({
+    dkim: dkimRepo,
     repo,
     mail,
     queue,

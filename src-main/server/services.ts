@@ -9,6 +9,9 @@ import { StoreError } from '../store/errors';
 import type { ConfigRepo } from '../store/config-repo';
 import type { MailStore } from '../store/mail-store';
 import type { QueueRepo } from '../store/queue-repo';
+import type { DkimRepo, DomainDkim } from '../store/dkim-repo';
+import { dkimDnsRecord, generateDkimKey } from '../delivery/dkim';
+import type { DkimInfo } from '../shared/model/entities';
 import type { MessageFiles } from '../store/message-files';
 import type { LogSink } from '../logging/logger';
 import type { Clock } from './clock';
@@ -22,6 +25,7 @@ export interface ServiceDeps {
   readonly repo: ConfigRepo;
   readonly mail: MailStore;
   readonly queue: QueueRepo;
+  readonly dkim: DkimRepo;
   readonly files: MessageFiles;
   readonly sink: LogSink;
   readonly clock: Clock;
@@ -46,6 +50,17 @@ const STORE_TO_API: Record<StoreError['code'], ApiErrorCode> = {
 };
 
 /** Runs `fn`, turning StoreError into ApiError. */
+function dkimInfo(x: DomainDkim): DkimInfo {
+  return {
+    domainId: x.domainId,
+    domain: x.domain,
+    enabled: x.enabled,
+    selector: x.key?.selector ?? '',
+    algorithm: x.key?.algorithm ?? 'rsa-sha256',
+    record: x.key ? dkimDnsRecord(x.key) : null,
+  };
+}
+
 export function guard<T>(fn: () => T): T {
   try {
     return fn();
@@ -301,6 +316,21 @@ export function createServices(d: ServiceDeps): MainApiImpl {
       remove: ({ id }) => {
         guard(() => repo.removeCertificate(id));
         changed('certificates');
+      },
+    },
+    dkim: {
+      get: ({ domainId }) => dkimInfo(guard(() => d.dkim.get(domainId))),
+      generate: ({ domainId, selector, algorithm }) => {
+        const current = guard(() => d.dkim.get(domainId));
+        const key = generateDkimKey(current.domain, selector, algorithm);
+        guard(() => d.dkim.setKey(domainId, key));
+        changed('dkim');
+        return dkimInfo(d.dkim.get(domainId));
+      },
+      disable: ({ domainId }) => {
+        guard(() => d.dkim.disable(domainId));
+        changed('dkim');
+        return dkimInfo(d.dkim.get(domainId));
       },
     },
     queue: {

@@ -11,6 +11,7 @@ import type {
   Alias,
   BannedIp,
   Certificate,
+  DkimInfo,
   DistributionList,
   Domain,
   IpRange,
@@ -87,6 +88,12 @@ export const API_SCHEMAS = {
     generateSelfSigned: s.certificateGenerateInput,
     remove: s.idInput,
   },
+  dkim: {
+    get: s.dkimDomainInput,
+    /** A new key pair (replacing any): signing starts at once; publish the record first. */
+    generate: s.dkimGenerateInput,
+    disable: s.dkimDomainInput,
+  },
   queue: {
     list: none,
     remove: s.idInput,
@@ -129,6 +136,7 @@ export interface ApiOutputs {
   ipRanges: { list: IpRange[]; add: IpRange; update: IpRange; remove: void; resetDefaults: IpRange[] };
   autoban: { list: BannedIp[]; ban: BannedIp; unban: void };
   certificates: { list: Certificate[]; generateSelfSigned: Certificate; remove: void };
+  dkim: { get: DkimInfo; generate: DkimInfo; disable: DkimInfo };
   queue: { list: QueueItem[]; remove: void; clear: number; flush: number; sendNow: void };
   logs: { recent: LogEntry[] };
   config: { export: ConfigDocument; apply: ConfigApplyResult };

@@ -113,6 +113,16 @@ export interface BannedIp {
   readonly expiresAt: string;
 }
 
+/** A domain's DKIM signing: the key is generated in the app; the record is what to publish in DNS. */
+export interface DkimInfo {
+  readonly domainId: number;
+  readonly domain: string;
+  readonly enabled: boolean;
+  readonly selector: string;
+  readonly algorithm: 'rsa-sha256' | 'ed25519-sha256';
+  readonly record: { readonly name: string; readonly type: 'TXT'; readonly value: string; readonly zoneLine: string } | null;
+}
+
 export interface Certificate {
   readonly id: number;
   readonly name: string;

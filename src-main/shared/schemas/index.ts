@@ -170,6 +170,17 @@ export const banInput = z.object({
   reason: z.string().max(200).default('manual'),
 });
 
+export const dkimDomainInput = z.object({ domainId: id });
+export const dkimGenerateInput = z.object({
+  domainId: id,
+  selector: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, 'a DNS label: letters, digits and hyphens')
+    .default('buzon'),
+  algorithm: z.enum(['rsa-sha256', 'ed25519-sha256']).default('rsa-sha256'),
+});
+
 export const certificateGenerateInput = z.object({
   name: z.string().trim().min(1, 'required').max(100),
   commonName: z.string().trim().min(1, 'required').max(253),

@@ -6,10 +6,11 @@ import m0002 from './0002-seed-defaults';
 import m0003 from './0003-pop3-ports';
 import m0004 from './0004-imap';
 import m0005 from './0005-imap-cache';
+import m0006 from './0006-dkim';
 
 export interface Migration {
   readonly name: string;
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006];

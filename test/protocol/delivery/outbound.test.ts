@@ -12,6 +12,8 @@ import nodemailer from 'nodemailer';
 import { startServer, type TestServer } from '../../helpers/start-server';
 import type { Resolver } from '../../../src-main/delivery/remote';
 import { until } from '../smtp/kit';
+import { dkimVerify } from 'mailauth/lib/dkim/verify';
+import type { DkimInfo } from '../../../src-main/shared/model/entities';
 
 interface Received {
   readonly from: string;
@@ -290,5 +292,34 @@ test('the smart host refusing the password: the message is deferred (not bounced
   } finally {
     await srv.close();
     await relay.close();
+  }
+});
+
+test('with DKIM on for the sending domain, what leaves is signed and verifies against the record the admin publishes', async () => {
+  const p = await peer();
+  const clock = fakeClock();
+  const srv = await startServer({ outbound: true, resolver, mxPort: p.port, clock });
+  try {
+    const domainId = (srv.host.db.prepare("SELECT id FROM domains WHERE name = 'aula.test'").get() as { id: number }).id;
+    const info = await srv.call<DkimInfo>('dkim', 'generate', { domainId, selector: 'aula2026' });
+    assert.equal(info.record?.name, 'aula2026._domainkey.aula.test');
+    await send(srv, 'destino@remoto.example', 'firmado');
+    await until(() => p.received.length === 1, 'delivery');
+    const data = p.received[0]!.data;
+    assert.match(data.toString('latin1'), /^DKIM-Signature: /);
+    const txt = async (name: string, rrtype: string): Promise<string[][]> => {
+      if (rrtype === 'TXT' && name.toLowerCase() === info.record!.name) return [info.record!.value.match(/.{1,255}/g) ?? []];
+      throw Object.assign(new Error(`queryTxt ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+    };
+    const res = await dkimVerify(data, { resolver: txt, curTime: clock.now() });
+    assert.equal(res.results[0]?.status.result, 'pass', JSON.stringify(res.results[0]?.status));
+    // Off again: the next message leaves unsigned.
+    await srv.call('dkim', 'disable', { domainId });
+    await send(srv, 'destino@remoto.example', 'sin firma');
+    await until(() => p.received.length === 2, 'second delivery');
+    assert.doesNotMatch(p.received[1]!.data.toString('latin1'), /DKIM-Signature:/);
+  } finally {
+    await srv.close();
+    await p.close();
   }
 });
