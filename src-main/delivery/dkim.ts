@@ -4,7 +4,6 @@
 // which canonicalisation, the t= time), checks the key first, and turns mailauth's collected
 // errors into a thrown Error so that a message is never sent with a silently missing signature.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { dkimSign } from 'mailauth/lib/dkim/sign';
 
 export type DkimAlgorithm = 'rsa-sha256' | 'ed25519-sha256';
 
@@ -64,7 +63,13 @@ interface MailauthSignResult {
   signatures: string;
   errors: MailauthSignError[];
 }
-const sign = dkimSign as unknown as (input: Buffer, options: MailauthSignOptions) => Promise<MailauthSignResult>;
+type Sign = (input: Buffer, options: MailauthSignOptions) => Promise<MailauthSignResult>;
+let signFn: Sign | undefined;
+/** mailauth is loaded on first use: every `buzon` command loads this module, few of them sign. */
+async function sign(input: Buffer, options: MailauthSignOptions): Promise<MailauthSignResult> {
+  signFn ??= (await import('mailauth/lib/dkim/sign')).dkimSign as unknown as Sign;
+  return signFn(input, options);
+}
 
 /** Generates a key pair with node:crypto (RSA 2048 or Ed25519). */
 export function generateDkimKey(domain: string, selector: string, algorithm: DkimAlgorithm = 'rsa-sha256'): DkimKey {
