@@ -33,6 +33,7 @@ Usage: buzon [--data DIR] [--json] <command> ...
   ban      list | add IP [--minutes N] | remove IP|ID
   setting  get [KEY] | set KEY VALUE | reset KEY
   cert     list | generate NAME --common-name HOST [--alt-name N ...] | remove ID
+  smarthost test ADDRESS   send a probe through the smart host, step by step
   dkim     show | generate | disable DOMAIN [--selector S] [--algorithm rsa-sha256|ed25519-sha256]
   queue    list | send ID | flush | remove ID | clear
   config   export [--all] [--format yaml|json] | apply FILE
@@ -396,6 +397,13 @@ export async function main(argv: string[], out: Out = (t) => process.stdout.writ
           show({ ok: true }, () => `certificate ${p.positional[2]} removed`);
         } else throw new UsageError('cert list|generate|remove');
         return 0;
+      }
+      case 'smarthost': {
+        // buzon smarthost test TO: a probe through the smart host, step by step
+        if (sub !== 'test') throw new UsageError('smarthost test ADDRESS');
+        const r = await call<{ ok: boolean; steps: string[]; error: string | null }>(api, 'delivery', 'testSmartHost', { to: arg(2, 'recipient address') });
+        show(r, () => [...r.steps.map((x) => `  ${x}`), r.ok ? 'accepted: the smart host works' : `FAILED: ${r.error ?? 'not accepted'}`].join('\n'));
+        return r.ok ? 0 : 1;
       }
       case 'dkim': {
         // buzon dkim show|generate|disable DOMAIN [--selector S] [--algorithm rsa-sha256|ed25519-sha256]

@@ -21,7 +21,7 @@ import type { Clock } from '../server/clock';
 import type { Settings } from '../shared/model/settings';
 import type { MessageFiles } from '../store/message-files';
 import type { QueueRecipientRow, QueueRepo, QueueRow } from '../store/queue-repo';
-import { deliverToFirst, mxTargets, type DeliveryResult, type Resolver, type Target } from './remote';
+import { deliver, deliverToFirst, mxTargets, type DeliveryResult, type Resolver, type Target } from './remote';
 import { buildBounce, shouldBounce, type FailedRecipient } from './dsn';
 import { dkimSignature, type DkimKey } from './dkim';
 
@@ -314,4 +314,46 @@ export class OutboundEngine {
     await this.d.submitBounce(m.mailFrom, dsn);
     this.log.info({ event: 'delivery.bounce.sent', queueId: m.id, to: m.mailFrom, recipients: failed.length }, `${m.id}: sender non-delivery notification to <${m.mailFrom}>`);
   }
+}
+
+export interface SmartHostProbe {
+  readonly ok: boolean;
+  /** What happened, step by step (connect, TLS, AUTH, MAIL, RCPT, DATA). */
+  readonly steps: readonly string[];
+  readonly error: string | null;
+}
+
+/**
+ * `buzon smarthost test TO`: sends a short probe message through the configured smart host to
+ * `to`, outside the queue, and reports each step, so a teacher sees where Gmail says no (the
+ * TLS, the app password, the sender).
+ */
+export async function probeSmartHost(s: Settings, heloName: string, from: string, to: string, now: Date): Promise<SmartHostProbe> {
+  const host = s['smtp.relayer.host'];
+  if (!host) return { ok: false, steps: [], error: 'no smart host is set (setting smtp.relayer.host)' };
+  const target: Target = {
+    host,
+    port: s['smtp.relayer.port'],
+    security: s['smtp.relayer.security'],
+    ...(s['smtp.relayer.requiresAuth'] ? { auth: { user: s['smtp.relayer.username'], pass: s['smtp.relayer.password'] } } : {}),
+  };
+  const message = Buffer.from(
+    [
+      `From: <${from}>`,
+      `To: <${to}>`,
+      'Subject: Buzon smart host test',
+      `Date: ${now.toUTCString().replace('GMT', '+0000')}`,
+      `Message-ID: <probe.${now.getTime().toString(36)}@${heloName}>`,
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=us-ascii',
+      '',
+      `This message was sent by "buzon smarthost test" through ${host}:${target.port}.`,
+      '',
+    ].join('\r\n'),
+    'latin1',
+  );
+  const r = await deliver({ target, heloName, mailFrom: from, recipients: [to], message: () => message, allowInvalidCertificates: !s['smtp.relayer.verifyCertificate'] });
+  const rcpt = r.recipients[0];
+  const ok = !r.error && rcpt !== undefined && rcpt.ok;
+  return { ok, steps: r.steps, error: ok ? null : (r.error?.message ?? rcpt?.response ?? 'not accepted') };
 }

@@ -30,7 +30,7 @@ import { MailboxStore } from '../store/mailboxes';
 import { createImapListener, type ImapDeps } from '../imap/imap-daemon';
 import { Resolver as DnsResolver } from 'node:dns/promises';
 import { Readable } from 'node:stream';
-import { OutboundEngine, type RouteTarget } from '../delivery/outbound';
+import { OutboundEngine, probeSmartHost, type RouteTarget } from '../delivery/outbound';
 import { DkimRepo } from '../store/dkim-repo';
 import type { Resolver } from '../delivery/remote';
 import type { SmtpDeps } from '../smtp/hooks';
@@ -476,6 +476,11 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
 
   const api = createServices({
     dkim: dkimRepo,
+    testSmartHost: (to) => {
+      const s = settings();
+      const helo = s['smtp.heloName'] || hostName();
+      return probeSmartHost(s, helo, s['smtp.relayer.username'].includes('@') ? s['smtp.relayer.username'] : `postmaster@${s['server.defaultDomain'] || helo}`, to, clock.now());
+    },
     repo,
     mail,
     queue,

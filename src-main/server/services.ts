@@ -11,7 +11,7 @@ import type { MailStore } from '../store/mail-store';
 import type { QueueRepo } from '../store/queue-repo';
 import type { DkimRepo, DomainDkim } from '../store/dkim-repo';
 import { dkimDnsRecord, generateDkimKey } from '../delivery/dkim';
-import type { DkimInfo } from '../shared/model/entities';
+import type { DkimInfo, SmartHostTestResult } from '../shared/model/entities';
 import type { MessageFiles } from '../store/message-files';
 import type { LogSink } from '../logging/logger';
 import type { Clock } from './clock';
@@ -26,6 +26,8 @@ export interface ServiceDeps {
   readonly mail: MailStore;
   readonly queue: QueueRepo;
   readonly dkim: DkimRepo;
+  /** The smart host probe (delivery/outbound.ts probeSmartHost), bound to the server's settings. */
+  readonly testSmartHost: (to: string) => Promise<SmartHostTestResult>;
   readonly files: MessageFiles;
   readonly sink: LogSink;
   readonly clock: Clock;
@@ -317,6 +319,9 @@ export function createServices(d: ServiceDeps): MainApiImpl {
         guard(() => repo.removeCertificate(id));
         changed('certificates');
       },
+    },
+    delivery: {
+      testSmartHost: ({ to }) => d.testSmartHost(to),
     },
     dkim: {
       get: ({ domainId }) => dkimInfo(guard(() => d.dkim.get(domainId))),

@@ -12,6 +12,7 @@ export const CHANNELS = {
   ipRanges: ['list', 'add', 'update', 'remove', 'resetDefaults'],
   autoban: ['list', 'ban', 'unban'],
   certificates: ['list', 'generateSelfSigned', 'remove'],
+  delivery: ['testSmartHost'],
   dkim: ['get', 'generate', 'disable'],
   queue: ['list', 'remove', 'clear', 'flush', 'sendNow'],
   logs: ['recent'],

@@ -12,6 +12,7 @@ import type {
   BannedIp,
   Certificate,
   DkimInfo,
+  SmartHostTestResult,
   DistributionList,
   Domain,
   IpRange,
@@ -88,6 +89,10 @@ export const API_SCHEMAS = {
     generateSelfSigned: s.certificateGenerateInput,
     remove: s.idInput,
   },
+  delivery: {
+    /** Sends a probe through the smart host now (not queued) and reports each step. */
+    testSmartHost: s.smartHostTestInput,
+  },
   dkim: {
     get: s.dkimDomainInput,
     /** A new key pair (replacing any): signing starts at once; publish the record first. */
@@ -136,6 +141,7 @@ export interface ApiOutputs {
   ipRanges: { list: IpRange[]; add: IpRange; update: IpRange; remove: void; resetDefaults: IpRange[] };
   autoban: { list: BannedIp[]; ban: BannedIp; unban: void };
   certificates: { list: Certificate[]; generateSelfSigned: Certificate; remove: void };
+  delivery: { testSmartHost: SmartHostTestResult };
   dkim: { get: DkimInfo; generate: DkimInfo; disable: DkimInfo };
   queue: { list: QueueItem[]; remove: void; clear: number; flush: number; sendNow: void };
   logs: { recent: LogEntry[] };

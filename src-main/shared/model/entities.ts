@@ -113,6 +113,13 @@ export interface BannedIp {
   readonly expiresAt: string;
 }
 
+/** The outcome of `buzon smarthost test`. */
+export interface SmartHostTestResult {
+  readonly ok: boolean;
+  readonly steps: readonly string[];
+  readonly error: string | null;
+}
+
 /** A domain's DKIM signing: the key is generated in the app; the record is what to publish in DNS. */
 export interface DkimInfo {
   readonly domainId: number;

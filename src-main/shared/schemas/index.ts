@@ -170,6 +170,8 @@ export const banInput = z.object({
   reason: z.string().max(200).default('manual'),
 });
 
+export const smartHostTestInput = z.object({ to: z.string().trim().regex(/^[^\s@<>]+@[^\s@<>]+$/, 'an e-mail address') });
+
 export const dkimDomainInput = z.object({ domainId: id });
 export const dkimGenerateInput = z.object({
   domainId: id,

@@ -323,3 +323,34 @@ test('with DKIM on for the sending domain, what leaves is signed and verifies ag
     await p.close();
   }
 });
+
+test('smarthost test: a probe through the smart host reports each step, and says where it fails', async () => {
+  const relay = await smartHost(false);
+  const base = {
+    'smtp.relayer.host': '127.0.0.1',
+    'smtp.relayer.port': relay.port,
+    'smtp.relayer.security': 'starttls-required',
+    'smtp.relayer.requiresAuth': true,
+    'smtp.relayer.username': 'profe@gmail.example',
+    'smtp.relayer.verifyCertificate': false,
+  };
+  const srv = await startServer({ settings: { ...base, 'smtp.relayer.password': 'app-password-1234' } });
+  try {
+    const ok = await srv.call<{ ok: boolean; steps: string[]; error: string | null }>('delivery', 'testSmartHost', { to: 'amigo@otro-dominio.example' });
+    assert.equal(ok.ok, true, JSON.stringify(ok));
+    assert.ok(ok.steps.some((x) => /STARTTLS ok/.test(x)), ok.steps.join('\n'));
+    assert.ok(ok.steps.some((x) => /AUTH ok/.test(x)), ok.steps.join('\n'));
+    assert.ok(!ok.steps.join('\n').includes('app-password-1234'), 'the password never shows');
+    assert.equal(relay.received.length, 1);
+    assert.match(relay.received[0]!.data.toString('latin1'), /Subject: Buzon smart host test/);
+    await srv.call('settings', 'set', { key: 'smtp.relayer.password', value: 'wrong' });
+    const bad = await srv.call<{ ok: boolean; steps: string[]; error: string | null }>('delivery', 'testSmartHost', { to: 'amigo@otro-dominio.example' });
+    assert.equal(bad.ok, false);
+    assert.match(bad.error ?? '', /535/);
+    assert.equal(relay.received.length, 1, 'nothing sent with the wrong password');
+    await assert.rejects(srv.call('delivery', 'testSmartHost', { to: 'not an address' }), /an e-mail address/);
+  } finally {
+    await srv.close();
+    await relay.close();
+  }
+});
