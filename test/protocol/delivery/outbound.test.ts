@@ -21,6 +21,24 @@ interface Received {
   readonly data: Buffer;
 }
 
+/** smtp-server's onData that keeps each message with its envelope. */
+function keepIn(received: Received[]) {
+  return (stream: NodeJS.ReadableStream, session: SMTPServerSession, cb: (err?: Error | null) => void): void => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => {
+      received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), data: Buffer.concat(chunks) });
+      cb();
+    });
+  };
+}
+
+/** Listens on an ephemeral port of 127.0.0.1; resolves with the port. */
+async function listen(server: SMTPServer): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.server.address() as { port: number }).port;
+}
+
 /** An SMTP peer on 127.0.0.1: `answer(rcpt)` decides each RCPT (250 when it returns undefined). */
 async function peer(answer: (rcpt: string) => { code: number; text: string } | undefined = () => undefined) {
   const received: Received[] = [];
@@ -36,17 +54,9 @@ async function peer(answer: (rcpt: string) => { code: number; text: string } | u
       e.responseCode = a.code;
       cb(e);
     },
-    onData(stream, session: SMTPServerSession, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), data: Buffer.concat(chunks) });
-        cb();
-      });
-    },
+    onData: keepIn(received),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as { port: number }).port;
+  const port = await listen(server);
   return { server, port, received, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
@@ -221,17 +231,9 @@ async function smartHost(implicitTls: boolean) {
       }
       cb(Object.assign(new Error('5.7.8 Username and Password not accepted'), { responseCode: 535 }));
     },
-    onData(stream, session: SMTPServerSession, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), data: Buffer.concat(chunks) });
-        cb();
-      });
-    },
+    onData: keepIn(received),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as { port: number }).port;
+  const port = await listen(server);
   return { port, received, logins, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
