@@ -7,7 +7,6 @@
 // resumed only for the raw lines a command waits for (AUTHENTICATE responses, IDLE's DONE).
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { open } from 'node:fs/promises';
 import { CommandReader, type ImapCommand as ParsedCommand, type ImapParseError, type LiteralRequest, type RawLine } from './protocol/parser';
 import { compile, LiteralSourceError, responseChunks, type ImapResponse, type ResponseCode, type ResponsePart } from './protocol/compiler';
 import type { LiteralSink, Token } from './protocol/tokens';
@@ -22,6 +21,7 @@ import type { ImapContext, ImapState, ImapUser } from './session';
 import type { ImapDeps } from './imap-daemon';
 import type { MailboxRow } from '../store/mailboxes';
 import type { SessionOptions } from '../server/session-listener';
+import { socketDrained } from '../server/listen';
 
 const MAX_BAD_COMMANDS = 20; // tolerated; the next one closes the session
 const IDLE_MS = 30 * 60_000; // RFC 9051 §5.4: the autologout timer is at least 30 minutes
@@ -29,7 +29,6 @@ const IDLE_MS = 30 * 60_000; // RFC 9051 §5.4: the autologout timer is at least
 // connection slots for half an hour. Long enough for a person typing at telnet.
 const PREAUTH_MS = 3 * 60_000;
 const BATCH_BYTES = 128 * 1024;
-const SMALL_FILE_LITERAL = 1024 * 1024; // read whole into the batch; larger ones are streamed
 const READER_HIGH_WATER = 1024 * 1024;
 
 /** What the session listener gives every session (starttls: STARTTLS may be offered). */
@@ -237,11 +236,6 @@ export class ImapConnection {
         if (Buffer.isBuffer(p)) {
           batch.push(p);
           batchBytes += p.length;
-        } else if (p.type === 'file' && p.length <= SMALL_FILE_LITERAL) {
-          const b = await readRange(p.path, p.start, p.length).catch((e: unknown) => e as Error);
-          if (b instanceof Error) return this.broken(b);
-          batch.push(b);
-          batchBytes += b.length;
         } else {
           await flush();
           try {
@@ -269,19 +263,7 @@ export class ImapConnection {
 
   private async write(data: Buffer): Promise<void> {
     if (this.gone()) return;
-    if (this.socket.write(data)) return;
-    const so = this.socket;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        so.off('drain', done);
-        so.off('close', done);
-        so.off('error', done);
-        resolve();
-      };
-      so.on('drain', done);
-      so.on('close', done);
-      so.on('error', done);
-    });
+    if (!this.socket.write(data)) await socketDrained(this.socket);
   }
 
   // ---- dispatch ----
@@ -644,22 +626,6 @@ export class ImapConnection {
     if (!line) return;
     if (!line.ok || line.text.trim().toUpperCase() !== 'DONE') return this.tagged('BAD', 'Expected DONE');
     this.tagged('OK', 'IDLE terminated');
-  }
-}
-
-async function readRange(path: string, start: number, length: number): Promise<Buffer> {
-  const h = await open(path, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(length);
-    let got = 0;
-    while (got < length) {
-      const { bytesRead } = await h.read(buf, got, length - got, start + got);
-      if (bytesRead === 0) throw new LiteralSourceError(`file ended after ${got} of ${length} bytes`);
-      got += bytesRead;
-    }
-    return buf;
-  } finally {
-    await h.close();
   }
 }
 

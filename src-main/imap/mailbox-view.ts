@@ -155,7 +155,6 @@ export class MailboxView {
     const out: Untagged[] = [];
     const keep: MailboxEvent[] = [];
     let added = false;
-    let expungeSeen = false;
     const flagsSent = new Set<number>();
     for (const e of this.pending) {
       switch (e.kind) {
@@ -182,9 +181,8 @@ export class MailboxView {
           break;
         }
         case 'expunged':
-          if (!allowExpunge || expungeSeen) {
+          if (!allowExpunge) {
             keep.push(e);
-            expungeSeen = true;
             break;
           }
           // Messages added since the last EXISTS must be announced before one of them can be

@@ -14,6 +14,7 @@ import { startSasl, type SaslExchange } from '../security/auth/sasl';
 import type { Pop3Context, Pop3ResponseCode, Pop3State } from './session';
 import type { Pop3Deps } from './pop3-daemon';
 import type { SessionOptions } from '../server/session-listener';
+import { socketDrained } from '../server/listen';
 
 const MAX_LINE = 8 * 1024; // RFC 2449 allows 255 octets per command; be generous with clients
 const MAX_BAD_COMMANDS = 20; // tolerated; the next one closes the session
@@ -101,20 +102,8 @@ export class Pop3Connection {
   }
 
   /** Waits until the socket takes more data, or is gone (then there is nothing to wait for). */
-  private async drain(): Promise<void> {
-    const so = this.socket;
-    if (!so.writableNeedDrain || so.destroyed) return;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        so.off('drain', done);
-        so.off('close', done);
-        so.off('error', done);
-        resolve();
-      };
-      so.on('drain', done);
-      so.on('close', done);
-      so.on('error', done);
-    });
+  private drain(): Promise<void> {
+    return socketDrained(this.socket);
   }
 
   private end(): void {

@@ -1,6 +1,6 @@
 // What every protocol listener shares: binding a net/tls server and reporting the port it got
 // (port 0 → an ephemeral port), or rejecting with the bind error (EACCES, EADDRINUSE …).
-import type { Server } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import type { IpRange } from '../shared/model/entities';
 import type { Settings } from '../shared/model/settings';
 import type { AuthService } from '../security/auth/auth-service';
@@ -44,5 +44,21 @@ export function bind(server: Server, port: number, address: string): Promise<num
     server.once('error', onError);
     server.once('listening', onListening);
     server.listen(port, address || '0.0.0.0');
+  });
+}
+
+/** Resolves when the socket takes more data again ('drain'), or is gone (then there is nothing to wait for). */
+export function socketDrained(so: Socket): Promise<void> {
+  if (!so.writableNeedDrain || so.destroyed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      so.off('drain', done);
+      so.off('close', done);
+      so.off('error', done);
+      resolve();
+    };
+    so.on('drain', done);
+    so.on('close', done);
+    so.on('error', done);
   });
 }

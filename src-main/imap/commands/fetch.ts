@@ -22,8 +22,8 @@ import { atom, literal, raw, section, streamLiteral, type ResponseValue } from '
 import type { SectionToken, Token } from '../protocol/tokens';
 import { formatDateTime } from '../dates';
 import { analyzeFile, deserializeAnalysis, filterHeaderFields, sectionRange, serializeAnalysis, type MessageAnalysis } from '../mime';
-import { wireOf } from '../wire-cache';
-import type { MessageMeta, MessageRow } from '../../store/mailboxes';
+import { wireOf as compileWire } from '../wire-cache';
+import type { MailboxStore, MessageMeta, MessageRow } from '../../store/mailboxes';
 import type { MessageWire } from '../../store/mail-store';
 import type { ImapContext } from '../session';
 
@@ -157,6 +157,29 @@ function binarySearch(sorted: readonly number[], value: number): number {
   return -1;
 }
 
+/** The MIME analysis: from the index, or from the file (then saved). */
+async function analysisOf(store: MailboxStore, row: Row): Promise<MessageAnalysis> {
+  const stored = store.analysisOf(row.id);
+  if (stored) {
+    try {
+      return deserializeAnalysis(stored);
+    } catch {
+      // unreadable: analyse the file again
+    }
+  }
+  const a = await analyzeFile(store.files.abs(row.file!));
+  store.saveAnalysis(row.id, serializeAnalysis(a));
+  return a;
+}
+
+/** ENVELOPE / BODY / BODYSTRUCTURE in wire form: cached in the row, else made once and saved. */
+async function wireOf(store: MailboxStore, row: Row, analysis?: MessageAnalysis): Promise<MessageWire> {
+  if (row.wireEnvelope && row.wireBody && row.wireBodystructure) return { envelope: row.wireEnvelope, body: row.wireBody, bodystructure: row.wireBodystructure };
+  const wire = compileWire(analysis ?? (await analysisOf(store, row)));
+  store.saveWire(row.id, wire);
+  return wire;
+}
+
 /** Items the direct path below answers: index data, and whole messages (no partial). */
 function directItem(i: Item): boolean {
   if (INDEX_ONLY.has(i.kind)) return true;
@@ -232,17 +255,7 @@ async function fetchDirect(ctx: ImapContext, items: readonly Item[], uids: reado
     let wire: MessageWire | undefined;
     let body: Buffer | undefined;
     try {
-      if (withWire) {
-        if (row.wireEnvelope && row.wireBody && row.wireBodystructure) {
-          wire = { envelope: row.wireEnvelope, body: row.wireBody, bodystructure: row.wireBodystructure };
-        } else {
-          const stored = store.analysisOf(row.id);
-          const a = stored ? deserializeAnalysis(stored) : await analyzeFile(store.files.abs(row.file!));
-          if (!stored) store.saveAnalysis(row.id, serializeAnalysis(a));
-          wire = wireOf(a);
-          store.saveWire(row.id, wire);
-        }
-      }
+      if (withWire) wire = await wireOf(store, row);
       if (withFile) {
         const fd = openSync(store.files.abs(row.file!), 'r');
         try {
@@ -337,21 +350,6 @@ export default defineCommand({
     const rows = new Map<number, Row>();
     for (const r of list) rows.set(r.uid, r);
 
-    /** The MIME analysis: from the index, or from the file (then saved, with the wire forms). */
-    const analysisOf = async (row: Row, path: string): Promise<MessageAnalysis> => {
-      const stored = store.analysisOf(row.id);
-      if (stored) {
-        try {
-          return deserializeAnalysis(stored);
-        } catch {
-          // unreadable: analyse the file again
-        }
-      }
-      const a = await analyzeFile(path);
-      store.saveAnalysis(row.id, serializeAnalysis(a));
-      return a;
-    };
-
     const streaming: FileHandle[] = [];
     const wantsFlags = items.some((i) => i.kind === 'FLAGS');
     let missing = false;
@@ -369,16 +367,8 @@ export default defineCommand({
         const out: ResponseValue[] = [];
         try {
           let analysis: MessageAnalysis | undefined;
-          if (withAnalysis) analysis = await analysisOf(row, path);
-          let wire: MessageWire | undefined;
-          if (withWire) {
-            if (row.wireEnvelope && row.wireBody && row.wireBodystructure) {
-              wire = { envelope: row.wireEnvelope, body: row.wireBody, bodystructure: row.wireBodystructure };
-            } else {
-              wire = wireOf(analysis ?? (await analysisOf(row, path)));
-              store.saveWire(row.id, wire);
-            }
-          }
+          if (withAnalysis) analysis = await analysisOf(store, row);
+          const wire = withWire ? await wireOf(store, row, analysis) : undefined;
           if (byUid) out.push(atom('UID'), uid);
           for (const item of items) {
             switch (item.kind) {
