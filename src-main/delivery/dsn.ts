@@ -12,6 +12,8 @@
 //      CRLF with lines ≤ 998 octets), or message/rfc822 with the whole original when includeBody.
 import { randomBytes } from 'node:crypto';
 import libmime from 'libmime';
+import { CRLF, MAX_LINE, foldField, oneLine, quotedPrintable, rfc5322Date } from './compose';
+import { firstField, headerBlockLength, parseHeaderFields, stripComments, type HeaderField } from './headers';
 
 export interface FailedRecipient {
   /** The recipient as given in RCPT TO (no angle brackets). */
@@ -71,69 +73,6 @@ export const MAX_RECEIVED_HEADERS = 50;
 export const DEFAULT_FAILED_SUBJECT = 'Undelivered Mail Returned to Sender';
 export const DEFAULT_DELAYED_SUBJECT = 'Delayed Mail (still being retried)';
 
-const CRLF = '\r\n';
-/** RFC 5322 §2.1.1: at most 998 octets per line, CRLF excluded. */
-const MAX_LINE = 998;
-/** Preferred line length for the fields we write ourselves. */
-const FOLD_AT = 78;
-
-// ---------------------------------------------------------------------------------------------
-// Reading the original header
-
-interface HeaderField {
-  /** Lower-case name. */
-  name: string;
-  /** Unfolded value, leading/trailing white space trimmed. */
-  value: string;
-}
-
-/** Length of the header block: up to and including the CRLF (or LF) that ends the last field,
- *  without the empty line. The whole buffer when there is no empty line. */
-function headerBlockLength(message: Buffer): number {
-  if (message[0] === 0x0a) return 0;
-  if (message[0] === 0x0d && message[1] === 0x0a) return 0;
-  for (let i = message.indexOf(0x0a); i !== -1; i = message.indexOf(0x0a, i + 1)) {
-    const next = message[i + 1];
-    if (next === 0x0a) return i + 1;
-    if (next === 0x0d && message[i + 2] === 0x0a) return i + 1;
-  }
-  return message.length;
-}
-
-function parseHeaderFields(header: Buffer): HeaderField[] {
-  const text = header.subarray(0, headerBlockLength(header)).toString('utf8');
-  const fields: HeaderField[] = [];
-  let current: string | null = null;
-  const flush = () => {
-    if (current === null) return;
-    const colon = current.indexOf(':');
-    if (colon > 0) {
-      fields.push({ name: current.slice(0, colon).trim().toLowerCase(), value: current.slice(colon + 1).trim() });
-    }
-    current = null;
-  };
-  for (const line of text.split(/\r?\n/)) {
-    if (line === '') continue;
-    if ((line.startsWith(' ') || line.startsWith('\t')) && current !== null) {
-      current += line; // unfold: drop the line break, keep the white space
-    } else {
-      flush();
-      current = line;
-    }
-  }
-  flush();
-  return fields;
-}
-
-function firstField(fields: HeaderField[], name: string): string | undefined {
-  return fields.find((f) => f.name === name)?.value;
-}
-
-/** Removes RFC 5322 comments (not nested-aware beyond one level, which is enough here). */
-function stripComments(value: string): string {
-  return value.replace(/\((?:[^()\\]|\\.)*\)/g, ' ');
-}
-
 // ---------------------------------------------------------------------------------------------
 // shouldBounce
 
@@ -175,21 +114,6 @@ export function shouldBounce(originalSender: string, originalHeader: Buffer): { 
 // ---------------------------------------------------------------------------------------------
 // Small encoders
 
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** RFC 5322 date-time in UTC: 'Tue, 05 Mar 2024 09:07:03 +0000'. */
-function rfc5322Date(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${DAYS[d.getUTCDay()]}, ${p(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
-}
-
-/** Control characters (line breaks included) become spaces; runs of white space collapse. */
-function oneLine(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\x00-\x1f\x7f]+/g, ' ').replace(/ {2,}/g, ' ').trim();
-}
-
 /** message/delivery-status is 7-bit (RFC 3464 §2.1): anything else becomes '?'. */
 function ascii(s: string): string {
   return oneLine(s).replace(/[^\x20-\x7e]/g, '?');
@@ -199,53 +123,6 @@ function requireNoControls(what: string, value: string): string {
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(value)) throw new TypeError(`dsn: ${what} contains control characters`);
   return value;
-}
-
-/** Folds "Name: value" at white space so lines stay ≤ FOLD_AT where possible and ≤ MAX_LINE always
- *  (a word longer than that is cut). Returns the field with a trailing CRLF. */
-function foldField(name: string, value: string): string {
-  const words = value.split(' ').filter((w) => w !== '');
-  const lines: string[] = [];
-  let line = `${name}:`;
-  for (let word of words) {
-    if (line.length + 1 + word.length > FOLD_AT && line.trim().length > name.length + 1) {
-      lines.push(line);
-      line = '';
-    }
-    while (line.length + 1 + word.length > MAX_LINE) {
-      const room = MAX_LINE - line.length - 1;
-      lines.push(`${line} ${word.slice(0, room)}`);
-      word = word.slice(room);
-      line = '';
-    }
-    line += ` ${word}`;
-  }
-  lines.push(line);
-  return lines.join(CRLF) + CRLF;
-}
-
-/** Quoted-printable (RFC 2045 §6.7) of UTF-8 text whose lines are separated by CRLF. */
-function quotedPrintable(text: string): string {
-  const out: string[] = [];
-  for (const line of text.split(CRLF)) {
-    const bytes = Buffer.from(line, 'utf8');
-    const tokens: string[] = [];
-    bytes.forEach((b, i) => {
-      const last = i === bytes.length - 1;
-      const plain = (b >= 33 && b <= 126 && b !== 61) || ((b === 32 || b === 9) && !last);
-      tokens.push(plain ? String.fromCharCode(b) : `=${b.toString(16).toUpperCase().padStart(2, '0')}`);
-    });
-    let current = '';
-    for (const t of tokens) {
-      if (current.length + t.length > 75) {
-        out.push(`${current}=`); // soft line break; a line is at most 76 characters
-        current = '';
-      }
-      current += t;
-    }
-    out.push(current);
-  }
-  return out.join(CRLF);
 }
 
 /** The body of a text/plain part: 7bit when it can be, quoted-printable otherwise. */
