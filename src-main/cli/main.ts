@@ -35,7 +35,10 @@ Usage: buzon [--data DIR] [--json] <command> ...
   cert     list | generate NAME --common-name HOST [--alt-name N ...] | remove ID
   smarthost test ADDRESS   send a probe through the smart host, step by step
   dkim     show | generate | disable DOMAIN [--selector S] [--algorithm rsa-sha256|ed25519-sha256]
-  queue    list | send ID | flush | remove ID | clear
+  route    list | add DOMAIN HOST [--port N] [--security none|starttls-optional|starttls-required|tls]
+           [--requires-auth true --username U --password P] [--addresses A ...] [--retries N] [--retry-minutes N]
+           | set DOMAIN --field value ... | remove DOMAIN
+  queue    list | show ID | send ID | flush | remove ID | clear
   config   export [--all] [--format yaml|json] | apply FILE
   logs     [--limit N]
 
@@ -113,7 +116,7 @@ function fields(p: Parsed, sample: Record<string, unknown>, skip: readonly strin
 }
 
 /** Subcommands whose options are API fields, checked by `fields()`. */
-const FIELD_COMMANDS = new Set(['domain add', 'domain set', 'account add', 'account set', 'alias add', 'alias set', 'list add', 'list set', 'port add', 'port set', 'ip-range add', 'ip-range set', 'ban add', 'cert generate']);
+const FIELD_COMMANDS = new Set(['route add', 'route set', 'domain add', 'domain set', 'account add', 'account set', 'alias add', 'alias set', 'list add', 'list set', 'port add', 'port set', 'ip-range add', 'ip-range set', 'ban add', 'cert generate']);
 /** Options of the other commands (besides --data, --json and --help). */
 const COMMAND_OPTIONS: Record<string, readonly string[]> = { serve: ['ephemeral-ports', 'quiet'], 'config export': ['all', 'format'], logs: ['limit'], 'dkim generate': ['selector', 'algorithm'] };
 
@@ -431,7 +434,49 @@ export async function main(argv: string[], out: Out = (t) => process.stdout.writ
         show(r, () => printInfo(r));
         return 0;
       }
+      case 'route': {
+        const sample = { description: '', port: 0, security: '', verifyCertificate: true, requiresAuth: false, username: '', password: '', allAddresses: true, addresses: [] as string[], retries: 0, retryMinutes: 0, host: '' };
+        const routeId = async (domain: string): Promise<number> => {
+          const r = (await call<{ id: number; domain: string }[]>(api, 'routes', 'list')).find((x) => x.domain.toLowerCase() === domain.toLowerCase());
+          if (!r) throw new ApiError('NOT_FOUND', `no route for ${domain} (see \`buzon route list\`)`, 'domain');
+          return r.id;
+        };
+        const describe = (r: Record<string, unknown>): string =>
+          `route ${r.id}: ${r.domain} → ${r.host}:${r.port} (${r.security}${r.requiresAuth ? `, AUTH as ${r.username}` : ''}${r.allAddresses ? '' : `, only ${(r.addresses as string[]).join(', ')}`}; ${r.retries} retries, ${r.retryMinutes} min apart)`;
+        // --addresses given: the route is for those addresses only.
+        const withScope = (f: Record<string, unknown>): Record<string, unknown> => (f.addresses !== undefined && f.allAddresses === undefined ? { ...f, allAddresses: false } : f);
+        if (sub === 'list' || sub === undefined) {
+          const r = await call<Record<string, unknown>[]>(api, 'routes', 'list');
+          show(r, () => table(r, ['id', 'domain', 'host', 'port', 'security', 'requiresAuth', 'username', 'allAddresses', 'addresses', 'retries', 'retryMinutes']));
+        } else if (sub === 'add') {
+          const r = await call<Record<string, unknown>>(api, 'routes', 'add', { ...withScope(fields(p, sample)), domain: arg(2, 'domain'), host: arg(3, 'target host') });
+          show(r, () => describe(r) + ' added');
+        } else if (sub === 'set') {
+          const r = await call<Record<string, unknown>>(api, 'routes', 'update', { id: await routeId(arg(2, 'domain')), ...withScope(fields(p, sample)) });
+          show(r, () => describe(r));
+        } else if (sub === 'remove') {
+          await call(api, 'routes', 'remove', { id: await routeId(arg(2, 'domain')) });
+          show({ ok: true }, () => `route for ${p.positional[2]} removed`);
+        } else throw new UsageError('route list|add DOMAIN HOST|set DOMAIN --field value|remove DOMAIN');
+        return 0;
+      }
       case 'queue': {
+        if (sub === 'show') {
+          const q = await call<Record<string, unknown> & { recipients: { address: string; status: string; lastError: string | null }[]; header: string }>(api, 'queue', 'get', {
+            id: wholeNumber(arg(2, 'queue id'), 'queue id (see `buzon queue list`)', 'id'),
+          });
+          show(q, () =>
+            [
+              `queue entry ${q.id}: ${q.reasonText}`,
+              `from: <${q.mailFrom}>  created: ${q.createdAt}  size: ${q.size}`,
+              `attempts: ${q.attempts}  next try: ${q.nextTryAt}${q.lastError ? `  last error: ${q.lastError}` : ''}`,
+              table(q.recipients, ['address', 'status', 'lastError']),
+              '',
+              q.header,
+            ].join('\n'),
+          );
+          return 0;
+        }
         if (sub === 'list' || sub === undefined) {
           const r = await call<Record<string, unknown>[]>(api, 'queue', 'list');
           show(r, () =>
@@ -452,7 +497,7 @@ export async function main(argv: string[], out: Out = (t) => process.stdout.writ
         } else if (sub === 'send') {
           await call(api, 'queue', 'sendNow', { id: wholeNumber(arg(2, 'queue id'), 'queue id (see `buzon queue list`)', 'id') });
           show({ ok: true }, () => `queue entry ${p.positional[2]} due now`);
-        } else throw new UsageError('queue list|send ID|flush|remove ID|clear');
+        } else throw new UsageError('queue list|show ID|send ID|flush|remove ID|clear');
         return 0;
       }
       case 'config': {

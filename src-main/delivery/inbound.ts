@@ -8,10 +8,13 @@ import type { Readable } from 'node:stream';
 import type { Db } from '../store/db';
 import type { MailStore, IndexedMessage } from '../store/mail-store';
 import type { QueueRepo } from '../store/queue-repo';
+import type { QueueItem } from '../shared/model/entities';
 import { newMessageName, type FanoutTarget } from '../store/message-files';
 import { MimeAnalyzer, serializeAnalysis, type MessageAnalysis } from '../imap/mime';
 import { shiftAnalysis } from '../imap/mime-shift';
 import { wireOf } from '../imap/wire-cache';
+import { headerBlockLength, parseHeaderFields } from './headers';
+import { MAX_RECEIVED_HEADERS } from './dsn';
 
 export interface LocalRecipient {
   readonly accountId: number;
@@ -22,12 +25,23 @@ export interface LocalRecipient {
   readonly maxMessageBytes: number;
 }
 
+/** Recipients on other servers that share one envelope sender: one queue entry (and file). */
+export interface QueuedGroup {
+  /** The envelope sender they get: the original, or its SRS form for forwarded copies. */
+  readonly mailFrom: string;
+  readonly recipients: readonly string[];
+  readonly reason: QueueItem['reason'];
+  /** Local addresses that forwarded these copies: each gets a Delivered-To, so a loop back is seen. */
+  readonly deliveredTo?: readonly string[];
+}
+
 export interface InboundMessage {
   readonly mailFrom: string;
   readonly local: readonly LocalRecipient[];
-  readonly external: readonly string[];
-  readonly reason: 'relay' | 'forward' | 'bounce';
+  readonly queued: readonly QueuedGroup[];
   readonly authUser: string | null;
+  /** Local addresses (besides the mailboxes) that a Delivered-To naming them shows to be a loop. */
+  readonly loopAddresses?: readonly string[];
   /** Trace headers for every copy (Received, …), CRLF-terminated. */
   readonly traceHeaders: string;
   readonly addDeliveredTo: boolean;
@@ -35,8 +49,19 @@ export interface InboundMessage {
 }
 
 export type InboundResult =
-  | { readonly ok: true; readonly id: string; readonly size: number; readonly indexed: IndexedMessage[]; readonly queueId: number | null }
-  | { readonly ok: false; readonly error: 'too-big' | 'quota' | 'aborted'; readonly address?: string; readonly limitBytes?: number };
+  | { readonly ok: true; readonly id: string; readonly size: number; readonly indexed: IndexedMessage[]; readonly queueIds: number[]; readonly header: Buffer }
+  | {
+      readonly ok: false;
+      readonly error: 'too-big' | 'quota' | 'aborted' | 'hops' | 'loop';
+      readonly address?: string;
+      readonly limitBytes?: number;
+      readonly hops?: number;
+    };
+
+/** RFC 5321 §6.3 asks for a hop limit of at least 100 Received fields; Postfix uses 50, as do we. */
+export const MAX_HOPS = MAX_RECEIVED_HEADERS;
+/** The header block is looked at for loops (and given to auto-replies) up to this size. */
+const HEADER_LIMIT = 64 * 1024;
 
 export class InboundDelivery {
   constructor(
@@ -52,13 +77,53 @@ export class InboundDelivery {
       rel: this.mail.newMessagePath(r.address, r.accountId),
       prefix: Buffer.from(returnPath + (msg.addDeliveredTo ? `Delivered-To: ${r.address}\r\n` : '') + msg.traceHeaders, 'utf8'),
     }));
-    const queueRel = msg.external.length ? `queue/${id}.eml` : null;
-    if (queueRel) targets.push({ rel: queueRel, prefix: Buffer.from(msg.traceHeaders, 'utf8') });
+    const queued = msg.queued.filter((g) => g.recipients.length > 0);
+    const queueRels = queued.map((_g, i) => `queue/${id}${i ? `.${i}` : ''}.eml`);
+    queued.forEach((g, i) => {
+      const delivered = msg.addDeliveredTo ? (g.deliveredTo ?? []).map((a) => `Delivered-To: ${a}\r\n`).join('') : '';
+      targets.push({ rel: queueRels[i]!, prefix: Buffer.from(delivered + msg.traceHeaders, 'utf8') });
+    });
 
     let failure: InboundResult | undefined;
-    const check = (bodyBytes: number): boolean => {
+    // The header block, collected as the data arrives, for the loop checks and auto-replies.
+    let headerChunks: Buffer[] = [];
+    let headerBytes = 0;
+    let header: Buffer | undefined;
+    const collectHeader = (chunk: Buffer, final: boolean): void => {
+      if (header) return;
+      if (chunk.length) {
+        headerChunks.push(chunk);
+        headerBytes += chunk.length;
+      }
+      const all = headerChunks.length === 1 ? headerChunks[0]! : Buffer.concat(headerChunks, headerBytes);
+      headerChunks = [all];
+      const end = headerBlockLength(all);
+      if (end < all.length || headerBytes >= HEADER_LIMIT || final) {
+        header = Buffer.from(all.subarray(0, Math.min(end, HEADER_LIMIT)));
+        headerChunks = [];
+      }
+    };
+    let loopChecked = false;
+    let loopFailure: InboundResult | undefined;
+    const loopCheck = (): InboundResult | undefined => {
+      loopChecked = true;
+      const fields = parseHeaderFields(header!);
+      const hops = fields.filter((f) => f.name === 'received').length + (msg.traceHeaders ? 1 : 0);
+      if (hops > MAX_HOPS) return { ok: false, error: 'hops', hops };
+      // Delivered-To (added by us and by Postfix): back at a mailbox that already had it.
+      const delivered = new Set(fields.filter((f) => f.name === 'delivered-to').map((f) => f.value.toLowerCase()));
+      const again = [...msg.local.map((r) => r.address), ...(msg.loopAddresses ?? [])].find((a) => delivered.has(a.toLowerCase()));
+      return again ? { ok: false, error: 'loop', address: again } : undefined;
+    };
+    const check = (bodyBytes: number, final: boolean): boolean => {
       if (stream.sizeExceeded) {
         failure = { ok: false, error: 'too-big' };
+        return false;
+      }
+      if (final) collectHeader(Buffer.alloc(0), true);
+      if (!loopChecked && header) loopFailure = loopCheck();
+      if (loopFailure) {
+        failure = loopFailure;
         return false;
       }
       for (const r of msg.local) {
@@ -79,6 +144,7 @@ export class InboundDelivery {
     const analyzer = msg.local.length ? new MimeAnalyzer() : undefined;
     let analyzerOk = analyzer !== undefined;
     const observe = (chunk: Buffer): void => {
+      collectHeader(chunk, false);
       if (!analyzerOk) return;
       try {
         analyzer!.write(chunk);
@@ -94,7 +160,7 @@ export class InboundDelivery {
     const wire = analysis ? wireOf(analysis) : null;
     const now = msg.now.toISOString();
     let indexed: IndexedMessage[] = [];
-    let queueId: number | null = null;
+    const queueIds: number[] = [];
     this.db.transaction(() => {
       indexed = this.mail.indexIntoInbox(
         msg.local.map((r, i) => ({
@@ -107,18 +173,20 @@ export class InboundDelivery {
           wire,
         })),
       );
-      if (queueRel) {
-        queueId = this.queue.enqueue({
-          mailFrom: msg.mailFrom,
-          rel: queueRel,
-          size: written.sizes[written.sizes.length - 1]!,
-          reason: msg.reason,
-          recipients: msg.external,
-          authUser: msg.authUser,
-          now,
-        });
-      }
+      queued.forEach((g, i) => {
+        queueIds.push(
+          this.queue.enqueue({
+            mailFrom: g.mailFrom,
+            rel: queueRels[i]!,
+            size: written.sizes[msg.local.length + i]!,
+            reason: g.reason,
+            recipients: g.recipients,
+            authUser: msg.authUser,
+            now,
+          }),
+        );
+      });
     })();
-    return { ok: true, id, size: written.bodyBytes, indexed, queueId };
+    return { ok: true, id, size: written.bodyBytes, indexed, queueIds, header: header ?? Buffer.alloc(0) };
   }
 }

@@ -34,6 +34,10 @@ export interface RouteTarget {
   readonly addresses: readonly string[] | null;
   readonly retries: number;
   readonly retryMinutes: number;
+  readonly verifyCertificate: boolean;
+  readonly auth?: { readonly user: string; readonly pass: string };
+  /** The stored password cannot be decrypted: deliveries by this route wait for the admin. */
+  readonly authError?: string | null;
 }
 
 export interface OutboundDeps {
@@ -44,6 +48,8 @@ export interface OutboundDeps {
   readonly clock: Clock;
   readonly resolver: Resolver;
   readonly routes: () => readonly RouteTarget[];
+  /** Why the smart host's password cannot be used (stored under another key), or null. */
+  readonly relayerAuthError?: () => string | null;
   /** The DKIM key of a sending domain, when it signs (schema 6). */
   readonly dkimKey?: (domain: string) => DkimKey | null;
   readonly logger: Logger;
@@ -64,6 +70,7 @@ interface Group {
   readonly recipients: QueueRecipientRow[];
   readonly retries: number;
   readonly retryMinutes: number;
+  readonly allowInvalidCertificates: boolean;
 }
 
 async function* withPrefix(prefix: Buffer, path: string): AsyncGenerator<Buffer> {
@@ -161,8 +168,21 @@ export class OutboundEngine {
       const route = routes.find((x) => x.domain.toLowerCase() === domain && (x.addresses === null || x.addresses.includes(r.address.toLowerCase())));
       let g: Omit<Group, 'recipients'>;
       if (route) {
-        const target: Target = { host: route.host, port: route.port, security: route.security, label: `route ${route.domain} → ${route.host}:${route.port}` };
-        g = { key: `route:${route.domain}`, targets: async () => ({ ok: true, targets: [target] }), retries: route.retries, retryMinutes: route.retryMinutes };
+        const target: Target = {
+          host: route.host,
+          port: route.port,
+          security: route.security,
+          ...(route.auth ? { auth: route.auth } : {}),
+          label: `route ${route.domain} → ${route.host}:${route.port}`,
+        };
+        const authError = route.authError ?? null;
+        g = {
+          key: `route:${route.domain}`,
+          targets: async () => (authError ? { ok: false, permanent: false, message: authError } : { ok: true, targets: [target] }),
+          retries: route.retries,
+          retryMinutes: route.retryMinutes,
+          allowInvalidCertificates: !route.verifyCertificate,
+        };
       } else if (relayHost) {
         const target: Target = {
           host: relayHost,
@@ -171,7 +191,14 @@ export class OutboundEngine {
           ...(s['smtp.relayer.requiresAuth'] ? { auth: { user: s['smtp.relayer.username'], pass: s['smtp.relayer.password'] } } : {}),
           label: `smart host ${relayHost}:${s['smtp.relayer.port']}`,
         };
-        g = { key: 'relayer', targets: async () => ({ ok: true, targets: [target] }), retries: s['smtp.retries'], retryMinutes: s['smtp.retryMinutes'] };
+        const authError = s['smtp.relayer.requiresAuth'] ? (this.d.relayerAuthError?.() ?? null) : null;
+        g = {
+          key: 'relayer',
+          targets: async () => (authError ? { ok: false, permanent: false, message: authError } : { ok: true, targets: [target] }),
+          retries: s['smtp.retries'],
+          retryMinutes: s['smtp.retryMinutes'],
+          allowInvalidCertificates: !s['smtp.relayer.verifyCertificate'],
+        };
       } else {
         g = {
           key: `mx:${domain}`,
@@ -181,6 +208,7 @@ export class OutboundEngine {
           },
           retries: s['smtp.retries'],
           retryMinutes: s['smtp.retryMinutes'],
+          allowInvalidCertificates: false,
         };
       }
       const have = byKey.get(g.key);
@@ -210,7 +238,7 @@ export class OutboundEngine {
           heloName: this.d.settings()['smtp.heloName'] || this.d.hostName(),
           mailFrom: m.mailFrom,
           recipients: g.recipients.map((r) => r.address),
-          allowInvalidCertificates: g.key === 'relayer' && !this.d.settings()['smtp.relayer.verifyCertificate'],
+          allowInvalidCertificates: g.allowInvalidCertificates,
           message,
           size: m.size + (signature?.length ?? 0),
         });
@@ -310,6 +338,10 @@ export class OutboundEngine {
       recipients: failed,
       originalMessage: original,
       now: this.d.clock.now(),
+      templates: {
+        ...(this.d.settings()['messages.undeliverable.subject'] ? { subject: this.d.settings()['messages.undeliverable.subject'] } : {}),
+        ...(this.d.settings()['messages.undeliverable.body'] ? { body: this.d.settings()['messages.undeliverable.body'] } : {}),
+      },
     });
     await this.d.submitBounce(m.mailFrom, dsn);
     this.log.info({ event: 'delivery.bounce.sent', queueId: m.id, to: m.mailFrom, recipients: failed.length }, `${m.id}: sender non-delivery notification to <${m.mailFrom}>`);

@@ -7,6 +7,7 @@
 // Domain aliases map to their domain first. Resolution is recursive with a depth limit and a
 // visited set, so alias loops end instead of hanging.
 import type { ConfigRepo } from '../store/config-repo';
+import { isSrsAddress, type Srs } from '../delivery/srs';
 
 export interface Sender {
   /** Envelope sender, lower-cased; '' for the null sender. */
@@ -34,6 +35,8 @@ export class Directory {
   constructor(
     private readonly repo: ConfigRepo,
     private readonly defaultDomain: () => string,
+    /** Reverses the SRS senders of forwarded mail, so their bounces reach the original sender. */
+    private readonly srs?: Srs,
   ) {}
 
   /** Completes a bare name ("antonio") with the default domain, as the course's telnet sessions type it. */
@@ -54,6 +57,11 @@ export class Directory {
   }
 
   resolve(address: string, sender: Sender): Resolution {
+    if (this.srs && isSrsAddress(address) && this.isLocalAddress(address) && !this.repo.findAccount(address.toLowerCase())) {
+      // A reply or bounce to the rewritten sender of a message forwarded from here.
+      const original = this.srs.reverse(address);
+      return original ? { kind: 'local', accounts: [], external: [original] } : { kind: 'unknown', reason: 'not a valid SRS address of this server (or older than 21 days)' };
+    }
     const accounts = new Map<number, string>();
     const external = new Set<string>();
     const visited = new Set<string>();

@@ -40,6 +40,9 @@ import { systemClock, type Clock } from './clock';
 import type { MainApiImpl, MainEvents, EventName } from '../shared/ipc/contract';
 import type { IpRange, PortStatus, ServerStatus, TcpIpPort } from '../shared/model/entities';
 import type { Settings } from '../shared/model/settings';
+import { secretBoxFor } from '../security/secrets';
+import { createSrs } from '../delivery/srs';
+import { AutoResponder } from '../delivery/auto-responder';
 
 export const VERSION = '0.1.0';
 
@@ -115,7 +118,10 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
   mkdirSync(paths.runDir, { recursive: true });
   const clock = opts.clock ?? systemClock;
   const db = openDatabase(paths.dbFile);
-  const repo = new ConfigRepo(db);
+  const secrets = secretBoxFor(join(paths.dataDir, 'keys', 'secrets.key'));
+  const repo = new ConfigRepo(db, secrets);
+  // A database from before secrets were sealed: seal them now, once.
+  repo.sealClearSecrets();
   const files = new MessageFiles(paths.dataDir);
   const dkimRepo = new DkimRepo(db);
   const mailboxEvents = new MailboxEvents((err) => appLog.error({ event: 'mailbox.event.failed', err: String(err) }, 'a mailbox change listener failed'));
@@ -152,7 +158,8 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
   const logger = createLogger(sink, () => (settings()['logging.debug'] ? 'debug' : 'info'));
   const appLog = logger.child({ svc: 'app' });
 
-  const directory = new Directory(repo, () => settings()['server.defaultDomain']);
+  const srs = createSrs(() => secrets.derive('srs'), () => clock.now());
+  const directory = new Directory(repo, () => settings()['server.defaultDomain'], srs);
   const autoban = new Autoban(repo, settings, clock, {
     banned: (ip, until, username) => {
       appLog.warn({ event: 'autoban.banned', ip, until: until.toISOString(), user: username }, `auto-ban: ${ip} banned until ${until.toISOString()}`);
@@ -163,66 +170,67 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
   const inboundStore = new InboundDelivery(db, mail, queue);
   // Messages being received: close() waits for them, so the database is never closed under one.
   const inflight = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p)).catch(() => undefined);
+    return p;
+  };
   const inbound = {
     accept: (...args: Parameters<InboundDelivery['accept']>) => {
-      const p = inboundStore.accept(...args);
-      inflight.add(p);
-      void p.finally(() => inflight.delete(p)).catch(() => undefined);
-      // Queued for remote recipients: the outbound engine starts on it at once.
+      const [, msg] = args;
+      const p = track(inboundStore.accept(...args));
       void p.then((r) => {
-        if (r.ok && r.queueId !== null) outbound?.kick();
+        if (!r.ok) return;
+        // Queued for remote recipients: the outbound engine starts on it at once.
+        if (r.queueIds.length) outbound?.kick();
+        // Auto-replies, after the message is safely stored (never a condition of its delivery).
+        if (msg.mailFrom && msg.local.length) void track(autoResponder.respond(msg.mailFrom, msg.local, r.header)).catch((e: unknown) => appLog.error({ event: 'autoreply.failed', err: String(e) }, `auto-reply failed: ${String(e)}`));
       }, () => undefined);
       return p;
     },
   } as InboundDelivery;
   let outbound: OutboundEngine | undefined;
   const counters = { smtpSessions: 0, pop3Sessions: 0, imapSessions: 0, messagesAccepted: 0, messagesRejected: 0, authFailures: 0 };
-  const smtpDeps: SmtpDeps = { settings, hostName, ranges, directory, auth, autoban, repo, inbound, logger, clock, counters };
+  const smtpDeps: SmtpDeps = { settings, hostName, ranges, directory, auth, autoban, repo, inbound, srs, logger, clock, counters };
   const maildrop = new MaildropStore(db, files, mailboxEvents);
   const pop3Deps: Pop3Deps = { settings, hostName, ranges, auth, autoban, maildrop, locks: new Set(), logger, clock, counters };
   const mailboxes = new MailboxStore(db, files, mail, mailboxEvents);
   const imapDeps: ImapDeps = { settings, hostName, ranges, auth, autoban, mailboxes, mailStore: mail, events: mailboxEvents, logger, clock, counters };
 
-  // Bounces are submitted like any message: to a local sender's INBOX, or queued for a remote one.
-  async function submitBounce(to: string, message: Buffer): Promise<void> {
+  // Bounces and auto-replies are submitted like any message, from the null sender: to a local
+  // address's INBOX (and on to where it forwards), or queued for a remote one.
+  async function submit(to: string, message: Buffer, reason: 'bounce' | 'autoreply'): Promise<void> {
     const now = clock.now();
     const local = directory.isLocalDomain(to.slice(to.lastIndexOf('@') + 1)) ? directory.resolve(to, { address: '', authUser: null }) : undefined;
     const accounts = local?.kind === 'local' ? local.accounts : [];
-    // A local sender that no longer exists: the bounce has nowhere to go (and must not loop out).
-    if (local && !accounts.length) return;
+    const external = local ? (local.kind === 'local' ? local.external : []) : [to];
+    // A local sender that no longer exists: the message has nowhere to go (and must not loop out).
+    if (!accounts.length && !external.length) return;
     const r = await inbound.accept(Readable.from([message]), {
       mailFrom: '',
       local: accounts.map((a) => ({ accountId: a.id, address: a.address, room: Infinity, maxMessageBytes: Infinity })),
-      external: accounts.length ? [] : [to],
-      reason: 'bounce',
+      queued: [{ mailFrom: '', recipients: external, reason }],
       authUser: null,
       traceHeaders: '',
       addDeliveredTo: settings()['smtp.addDeliveredTo'],
       now,
     });
-    if (!r.ok) throw new Error(`bounce to ${to} not stored: ${r.error}`);
+    if (!r.ok) throw new Error(`${reason === 'bounce' ? 'bounce' : 'auto-reply'} to ${to} not stored: ${r.error}`);
   }
+  const autoResponder = new AutoResponder({ db, repo, clock, logger, hostName, days: () => settings()['smtp.autoReplyDays'], submit });
 
   function routeTargets(): RouteTarget[] {
-    const rows = db.prepare('SELECT domain, target_host, target_port, security, all_addresses, addresses, retries, retry_minutes FROM routes').all() as {
-      domain: string;
-      target_host: string;
-      target_port: number;
-      security: RouteTarget['security'];
-      all_addresses: number;
-      addresses: string;
-      retries: number;
-      retry_minutes: number;
-    }[];
-    return rows.map((r) => {
-      let list: string[] = [];
-      try {
-        list = (JSON.parse(r.addresses) as unknown[]).filter((x): x is string => typeof x === 'string').map((x) => x.toLowerCase());
-      } catch {
-        list = [];
-      }
-      return { domain: r.domain, host: r.target_host, port: r.target_port, security: r.security, addresses: r.all_addresses ? null : list, retries: r.retries, retryMinutes: r.retry_minutes };
-    });
+    return repo.routeSecrets().map((r) => ({
+      domain: r.domain,
+      host: r.host,
+      port: r.port,
+      security: r.security,
+      addresses: r.allAddresses ? null : r.addresses.map((a) => a.toLowerCase()),
+      retries: r.retries,
+      retryMinutes: r.retryMinutes,
+      verifyCertificate: r.verifyCertificate,
+      ...(r.requiresAuth ? { auth: { user: r.username, pass: r.password }, authError: r.passwordError } : {}),
+    }));
   }
 
   if (opts.outbound !== false) {
@@ -234,9 +242,13 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
       clock,
       resolver: opts.resolver ?? new DnsResolver({ timeout: 10_000, tries: 2 }),
       routes: routeTargets,
+      relayerAuthError: () =>
+        repo.unreadableSecrets.has('smtp.relayer.password')
+          ? 'the smart host password cannot be decrypted with this server\'s key (keys/secrets.key was replaced or lost): enter it again'
+          : null,
       dkimKey: (domain) => dkimRepo.signingKey(domain),
       logger,
-      submitBounce,
+      submitBounce: (to, message) => submit(to, message, 'bounce'),
       postmaster: () => `postmaster@${settings()['server.defaultDomain'] || hostName()}`,
       ...(opts.mxPort !== undefined ? { mxPort: opts.mxPort } : {}),
       onChange: () => events.emit('queue.changed', { size: queue.count() }),

@@ -1,6 +1,7 @@
 // The admin API's implementation: one object per contract namespace. Inputs arrive validated and
 // defaulted (shared/ipc/validate.ts); store errors become ApiError with the field they are about.
 // Every mutation calls `changed(area)` so that a running server applies it at once.
+import { open } from 'node:fs/promises';
 import { ApiError, type ApiErrorCode } from '../shared/ipc/errors';
 import type { MainApiImpl, ConfigApplyResult } from '../shared/ipc/contract';
 import { DEFAULT_SETTINGS, SECRET_SETTINGS, SETTINGS_SCHEMA, isSettingKey, type SettingKey, type Settings } from '../shared/model/settings';
@@ -11,7 +12,7 @@ import type { MailStore } from '../store/mail-store';
 import type { QueueRepo } from '../store/queue-repo';
 import type { DkimRepo, DomainDkim } from '../store/dkim-repo';
 import { dkimDnsRecord, generateDkimKey } from '../delivery/dkim';
-import type { DkimInfo, SmartHostTestResult } from '../shared/model/entities';
+import type { DkimInfo, QueueItem, SmartHostTestResult } from '../shared/model/entities';
 import type { MessageFiles } from '../store/message-files';
 import type { LogSink } from '../logging/logger';
 import type { Clock } from './clock';
@@ -85,6 +86,31 @@ export function coerceSetting(key: SettingKey, value: unknown): unknown {
   return value;
 }
 
+/** A message file's header block (at most 64 KiB), as text. */
+async function readHeader(path: string): Promise<string> {
+  const fh = await open(path, 'r').catch(() => undefined);
+  if (!fh) return '';
+  try {
+    const buf = Buffer.alloc(65536);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    const text = buf.subarray(0, bytesRead).toString('utf8');
+    const end = text.search(/\r?\n\r?\n/);
+    return end === -1 ? text : text.slice(0, end);
+  } finally {
+    await fh.close();
+  }
+}
+
+const QUEUE_REASONS: Record<QueueItem['reason'], string> = {
+  relay: 'sent by a user of this server to another server',
+  forward: 'forwarded by an account, alias or list to an outside address',
+  autoreply: 'an automatic reply',
+  bounce: 'a non-delivery report to the sender',
+};
+
+/** What a read shows in place of a secret that is set. */
+export const SECRET_MASK = '********';
+
 export function validateSettings(input: Record<string, unknown>): Partial<Settings> {
   const out: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(input)) {
@@ -92,6 +118,8 @@ export function validateSettings(input: Record<string, unknown>): Partial<Settin
       const near = Object.keys(SETTINGS_SCHEMA.shape).filter((k) => k.toLowerCase().includes(key.toLowerCase().split('.').pop() ?? ''));
       throw new ApiError('VALIDATION', `unknown setting "${key}"${near.length ? ` (did you mean ${near.slice(0, 3).join(', ')}?)` : ''}`, 'key');
     }
+    // A form that shows a secret masked sends the mask back unchanged: that keeps the secret.
+    if (SECRET_SETTINGS.has(key) && raw === SECRET_MASK) continue;
     const value = coerceSetting(key, raw);
     const def = DEFAULT_SETTINGS[key];
     if (typeof def === 'number' && typeof value !== 'number') throw fieldError(key, `expected a whole number, not ${JSON.stringify(raw)}`);
@@ -105,7 +133,7 @@ export function validateSettings(input: Record<string, unknown>): Partial<Settin
 
 function maskSettings(s: Settings): Settings {
   const out: Record<string, unknown> = { ...s };
-  for (const k of SECRET_SETTINGS) if (out[k]) out[k] = '********';
+  for (const k of SECRET_SETTINGS) if (out[k]) out[k] = SECRET_MASK;
   return out as Settings;
 }
 
@@ -338,8 +366,31 @@ export function createServices(d: ServiceDeps): MainApiImpl {
         return dkimInfo(d.dkim.get(domainId));
       },
     },
+    routes: {
+      list: () => repo.listRoutes(),
+      add: (input) => {
+        const r = guard(() => repo.addRoute(input));
+        changed('routes');
+        return r;
+      },
+      update: ({ id, ...rest }) => {
+        const r = guard(() => repo.updateRoute(id, rest));
+        changed('routes');
+        return r;
+      },
+      remove: ({ id }) => {
+        guard(() => repo.removeRoute(id));
+        changed('routes');
+      },
+    },
     queue: {
       list: () => d.queue.list(),
+      get: async ({ id }) => {
+        const row = d.queue.get(id);
+        const item = d.queue.list().find((q) => q.id === id);
+        if (!row || !item) throw new ApiError('NOT_FOUND', `queue entry ${id} not found`, 'id');
+        return { ...item, header: await readHeader(d.files.abs(row.file)), reasonText: QUEUE_REASONS[item.reason] };
+      },
       remove: async ({ id }) => {
         const file = guard(() => d.queue.remove(id));
         await d.files.remove(file);

@@ -5,7 +5,8 @@ import type { Readable } from 'node:stream';
 import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerSession } from 'smtp-server';
 import type { IpRange, PortSecurity } from '../shared/model/entities';
 import type { Directory } from '../directory/directory';
-import type { InboundDelivery, LocalRecipient } from '../delivery/inbound';
+import type { InboundDelivery, LocalRecipient, QueuedGroup } from '../delivery/inbound';
+import type { Srs } from '../delivery/srs';
 import type { ConfigRepo } from '../store/config-repo';
 import type { Logger } from '../logging/logger';
 import { normalizeIp } from '../security/ip/ip-ranges';
@@ -19,6 +20,8 @@ export interface SmtpDeps extends ProtocolDeps {
   readonly directory: Directory;
   readonly repo: ConfigRepo;
   readonly inbound: InboundDelivery;
+  /** Rewrites the envelope sender of forwarded copies (none: they keep the original sender). */
+  readonly srs?: Srs;
   readonly counters: { smtpSessions: number; messagesAccepted: number; messagesRejected: number; authFailures: number };
 }
 
@@ -194,12 +197,34 @@ export function createHooks(deps: SmtpDeps, port: { id: number; security: PortSe
     const s = deps.settings();
     const mailFrom = session.envelope.mailFrom ? (session.envelope.mailFrom.address ?? '') : '';
     const accounts = new Map<number, string>();
-    const external = new Set<string>();
-    let forwarded = false;
+    // Remote recipients, by the envelope sender their copy leaves with: the sender's own (relay),
+    // or for a copy forwarded by an account, alias or list of ours, its SRS form, so the next
+    // server's SPF check sees our domain (delivery/srs.ts).
+    const groups = new Map<string, QueuedGroup & { recipients: string[]; deliveredTo: string[] }>();
+    const relayed = new Set(b.rcpts.filter((r) => !r.local).map((r) => r.address));
+    const senderIsLocal = mailFrom !== '' && deps.directory.isLocalAddress(mailFrom);
+    const groupFor = (from: string, reason: QueuedGroup['reason']) => {
+      const key = `${reason}\0${from}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { mailFrom: from, reason, recipients: [], deliveredTo: [] }));
+      return g;
+    };
+    const queuedAlready = new Set<string>();
     for (const r of b.rcpts) {
       for (const a of r.accounts) if (!accounts.has(a.id)) accounts.set(a.id, a.address);
-      for (const e of r.external) external.add(e);
-      if (r.local && r.external.length) forwarded = true;
+      if (!r.local) {
+        if (!queuedAlready.has(r.address)) groupFor(mailFrom, 'relay').recipients.push(r.address);
+        queuedAlready.add(r.address);
+        continue;
+      }
+      for (const e of r.external) {
+        if (queuedAlready.has(e) || relayed.has(e)) continue;
+        queuedAlready.add(e);
+        const from = senderIsLocal || !deps.srs ? mailFrom : deps.srs.forward(mailFrom, r.address.slice(r.address.lastIndexOf('@') + 1));
+        const g = groupFor(from, 'forward');
+        g.recipients.push(e);
+        if (!g.deliveredTo.includes(r.address)) g.deliveredTo.push(r.address);
+      }
     }
     const local: LocalRecipient[] = [];
     for (const [id, address] of accounts) {
@@ -218,8 +243,8 @@ export function createHooks(deps: SmtpDeps, port: { id: number; security: PortSe
       .accept(stream as Readable & { sizeExceeded?: boolean }, {
         mailFrom,
         local,
-        external: [...external],
-        reason: forwarded && !b.rcpts.some((r) => !r.local) ? 'forward' : 'relay',
+        queued: [...groups.values()],
+        loopAddresses: b.rcpts.filter((r) => r.local).map((r) => r.address),
         authUser: user,
         traceHeaders: received,
         addDeliveredTo: s['smtp.addDeliveredTo'],
@@ -229,19 +254,27 @@ export function createHooks(deps: SmtpDeps, port: { id: number; security: PortSe
         if (r.ok) {
           deps.counters.messagesAccepted++;
           b.log.info(
-            { event: 'smtp.message.accepted', id: r.id, from: mailFrom, to: b.rcpts.map((x) => x.address), size: r.size, queueId: r.queueId },
+            { event: 'smtp.message.accepted', id: r.id, from: mailFrom, to: b.rcpts.map((x) => x.address), size: r.size, queueIds: r.queueIds },
             'message accepted',
           );
           return cb(null, `2.0.0 Ok: queued as ${r.id}`);
         }
         deps.counters.messagesRejected++;
         const maxKb = s['smtp.maxMessageSizeKb'];
-        const rep =
-          r.error === 'quota'
-            ? REPLIES.quotaExceeded(r.address ?? '')
-            : r.error === 'too-big'
-              ? REPLIES.messageTooBig(r.limitBytes !== undefined ? Math.floor(r.limitBytes / 1024) : maxKb)
-              : REPLIES.tempFail('aborted');
+        const rep = ((): SmtpReply => {
+          switch (r.error) {
+            case 'hops':
+              return REPLIES.tooManyHops(r.hops ?? 0);
+            case 'loop':
+              return REPLIES.forwardingLoop(r.address ?? '');
+            case 'quota':
+              return REPLIES.quotaExceeded(r.address ?? '');
+            case 'too-big':
+              return REPLIES.messageTooBig(r.limitBytes !== undefined ? Math.floor(r.limitBytes / 1024) : maxKb);
+            default:
+              return REPLIES.tempFail('aborted');
+          }
+        })();
         b.log.info({ event: 'smtp.message.rejected', code: rep.code, reason: r.error, address: r.address }, rep.message);
         cb(toSmtpError(rep));
       })

@@ -34,6 +34,10 @@ export const REPLIES = {
   banned: () => reply(421, '4.7.0', 'Too many failed logons from your address, try again later'),
   encryptionRequired: () => reply(538, '5.7.11', 'Encryption required for requested authentication mechanism: issue STARTTLS first'),
   authFailed: () => reply(535, '5.7.8', 'Authentication credentials invalid'),
+  // RFC 5321 §6.3: a message that has been through too many hops, or back to a mailbox it was
+  // already delivered to, is in a loop: refuse it for good (Postfix says the same).
+  tooManyHops: (hops: number) => reply(554, '5.4.6', `Too many hops (${hops} Received headers): mail loop`),
+  forwardingLoop: (addr: string) => reply(554, '5.4.6', `Mail forwarding loop for ${addr}`),
   tempFail: (detail: string) => reply(451, '4.3.0', 'Local error in processing, try again later', detail),
   tooManyConnections: () => reply(421, '4.7.0', 'Too many connections, try again later'),
 } as const;

@@ -4,7 +4,8 @@
 import type Database from 'better-sqlite3';
 import type { Db } from './db';
 import { StoreError } from './errors';
-import { DEFAULT_SETTINGS, SETTINGS_SCHEMA, isSettingKey, type SettingKey, type Settings } from '../shared/model/settings';
+import { DEFAULT_SETTINGS, SECRET_SETTINGS, SETTINGS_SCHEMA, isSettingKey, type SettingKey, type Settings } from '../shared/model/settings';
+import { SecretError, isSealed, type SecretBox } from '../security/secrets';
 import type {
   Account,
   AdminLevel,
@@ -16,6 +17,7 @@ import type {
   ListMode,
   PortSecurity,
   Protocol,
+  Route,
   TcpIpPort,
 } from '../shared/model/entities';
 
@@ -188,7 +190,24 @@ function isUniqueViolation(e: unknown): boolean {
 export class ConfigRepo {
   private readonly statements = new Map<string, Database.Statement>();
 
-  constructor(private readonly db: Db) {}
+  /** Secret settings whose stored value could not be decrypted at the last read (key file replaced). */
+  readonly unreadableSecrets = new Set<SettingKey>();
+
+  /** Without a secret box (unit tests of other areas), secrets are stored as given. */
+  constructor(
+    private readonly db: Db,
+    private readonly secrets?: SecretBox,
+  ) {}
+
+  /** A secret for storage: sealed with the data folder's key ('' stays ''). */
+  sealSecret(plain: string): string {
+    return plain && this.secrets ? this.secrets.seal(plain) : plain;
+  }
+
+  /** A stored secret in clear; throws SecretError when it cannot be decrypted. */
+  openSecret(stored: string): string {
+    return stored && this.secrets ? this.secrets.open(stored) : stored;
+  }
 
   /**
    * A prepared statement, compiled once per SQL text. The SMTP hot path resolves domains and
@@ -219,6 +238,16 @@ export class ConfigRepo {
         /* a corrupt row falls back to the default */
       }
     }
+    this.unreadableSecrets.clear();
+    for (const k of SECRET_SETTINGS) {
+      try {
+        out[k] = this.openSecret(out[k] as string);
+      } catch (e) {
+        if (!(e instanceof SecretError)) throw e;
+        out[k] = '';
+        this.unreadableSecrets.add(k);
+      }
+    }
     return out as Settings;
   }
 
@@ -230,7 +259,7 @@ export class ConfigRepo {
       for (const [key, value] of Object.entries(values) as [SettingKey, unknown][]) {
         const parsed = SETTINGS_SCHEMA.shape[key].parse(value);
         if (JSON.stringify(parsed) === JSON.stringify(DEFAULT_SETTINGS[key])) del.run(key);
-        else put.run(key, JSON.stringify(parsed));
+        else put.run(key, JSON.stringify(SECRET_SETTINGS.has(key) ? this.sealSecret(parsed as string) : parsed));
       }
     })();
   }
@@ -476,6 +505,142 @@ export class ConfigRepo {
   removeAlias(id: number): void {
     this.getAlias(id);
     this.sql('DELETE FROM aliases WHERE id = ?').run(id);
+  }
+
+  // ---- routes ---------------------------------------------------------------------------------
+  private mapRoute(r: Row): Route {
+    let addresses: string[] = [];
+    try {
+      addresses = (JSON.parse(r.addresses as string) as unknown[]).filter((x): x is string => typeof x === 'string');
+    } catch {
+      addresses = [];
+    }
+    return {
+      id: r.id as number,
+      domain: r.domain as string,
+      description: r.description as string,
+      host: r.target_host as string,
+      port: r.target_port as number,
+      security: r.security as PortSecurity,
+      verifyCertificate: b(r.verify_certificate),
+      requiresAuth: b(r.requires_auth),
+      username: r.username as string,
+      hasPassword: (r.password_enc as string) !== '',
+      allAddresses: b(r.all_addresses),
+      addresses,
+      retries: r.retries as number,
+      retryMinutes: r.retry_minutes as number,
+    };
+  }
+
+  listRoutes(): Route[] {
+    return (this.sql('SELECT * FROM routes ORDER BY domain').all() as Row[]).map((r) => this.mapRoute(r));
+  }
+
+  getRoute(id: number): Route {
+    const r = this.sql('SELECT * FROM routes WHERE id = ?').get(id) as Row | undefined;
+    if (!r) throw new StoreError('NOTFOUND', `route ${id} not found`, 'id');
+    return this.mapRoute(r);
+  }
+
+  /** Every route with its password in clear, for delivery; `passwordError` when it cannot be decrypted. */
+  routeSecrets(): Array<Route & { password: string; passwordError: string | null }> {
+    return (this.sql('SELECT * FROM routes').all() as Row[]).map((r) => {
+      let password = '';
+      let passwordError: string | null = null;
+      try {
+        password = this.openSecret(r.password_enc as string);
+      } catch (e) {
+        if (!(e instanceof SecretError)) throw e;
+        passwordError = `route ${r.domain as string}: ${e.message}`;
+      }
+      return { ...this.mapRoute(r), password, passwordError };
+    });
+  }
+
+  private static ROUTE_COLUMNS: ReadonlyArray<readonly [string, string]> = [
+    ['domain', 'domain'],
+    ['description', 'description'],
+    ['host', 'target_host'],
+    ['port', 'target_port'],
+    ['security', 'security'],
+    ['verifyCertificate', 'verify_certificate'],
+    ['requiresAuth', 'requires_auth'],
+    ['username', 'username'],
+    ['password', 'password_enc'],
+    ['allAddresses', 'all_addresses'],
+    ['addresses', 'addresses'],
+    ['retries', 'retries'],
+    ['retryMinutes', 'retry_minutes'],
+  ];
+
+  private routeValues(input: Partial<Omit<Route, 'id' | 'hasPassword'>> & { password?: string }): Record<string, unknown> {
+    const v: Record<string, unknown> = { ...input };
+    if (input.password !== undefined) v.password = this.sealSecret(input.password);
+    if (input.addresses !== undefined) v.addresses = JSON.stringify([...new Set(input.addresses.map((a) => a.toLowerCase()))]);
+    return v;
+  }
+
+  private checkRoute(r: Route & { password?: string }): void {
+    const stray = r.allAddresses ? undefined : r.addresses.find((a) => domainOf(a) !== r.domain.toLowerCase());
+    if (stray) throw new StoreError('PARAMS', `${stray} is not an address of ${r.domain}`, 'addresses');
+    if (!r.allAddresses && r.addresses.length === 0) throw new StoreError('PARAMS', 'list the addresses this route is for, or choose "all addresses"', 'addresses');
+    if (r.requiresAuth && r.username === '') throw new StoreError('PARAMS', 'a route that authenticates needs a user name', 'username');
+    if (r.requiresAuth && !r.hasPassword) throw new StoreError('PARAMS', 'a route that authenticates needs a password', 'password');
+  }
+
+  addRoute(input: Omit<Route, 'id' | 'hasPassword'> & { password?: string }): Route {
+    return this.db.transaction(() => {
+      if (this.sql('SELECT 1 FROM routes WHERE domain = ?').get(input.domain)) throw new StoreError('EXISTS', `there is already a route for ${input.domain}`, 'domain');
+      const [cols, values] = setClause(this.routeValues(input), ConfigRepo.ROUTE_COLUMNS);
+      const names = cols.split(', ').map((c) => c.replace(' = ?', ''));
+      const id = Number(this.sql(`INSERT INTO routes (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`).run(...values).lastInsertRowid);
+      const route = this.getRoute(id);
+      this.checkRoute(route);
+      return route;
+    })();
+  }
+
+  updateRoute(id: number, input: Partial<Omit<Route, 'id' | 'hasPassword'>> & { password?: string }): Route {
+    return this.db.transaction(() => {
+      this.getRoute(id);
+      if (input.domain !== undefined && this.sql('SELECT 1 FROM routes WHERE domain = ? AND id <> ?').get(input.domain, id)) {
+        throw new StoreError('EXISTS', `there is already a route for ${input.domain}`, 'domain');
+      }
+      const [set, values] = setClause(this.routeValues(input), ConfigRepo.ROUTE_COLUMNS);
+      if (set) this.sql(`UPDATE routes SET ${set} WHERE id = ?`).run(...values, id);
+      const route = this.getRoute(id);
+      this.checkRoute(route);
+      return route;
+    })();
+  }
+
+  removeRoute(id: number): void {
+    this.getRoute(id);
+    this.sql('DELETE FROM routes WHERE id = ?').run(id);
+  }
+
+  /** Seals secrets that an older version stored in clear (the relayer password, route passwords). */
+  sealClearSecrets(): number {
+    if (!this.secrets) return 0;
+    let n = 0;
+    this.db.transaction(() => {
+      for (const k of SECRET_SETTINGS) {
+        const row = this.sql('SELECT value FROM settings WHERE key = ?').get(k) as { value: string } | undefined;
+        if (!row) continue;
+        const v = JSON.parse(row.value) as unknown;
+        if (typeof v === 'string' && v !== '' && !isSealed(v)) {
+          this.sql('UPDATE settings SET value = ? WHERE key = ?').run(JSON.stringify(this.sealSecret(v)), k);
+          n++;
+        }
+      }
+      for (const r of this.sql("SELECT id, password_enc FROM routes WHERE password_enc <> ''").all() as { id: number; password_enc: string }[]) {
+        if (isSealed(r.password_enc)) continue;
+        this.sql('UPDATE routes SET password_enc = ? WHERE id = ?').run(this.sealSecret(r.password_enc), r.id);
+        n++;
+      }
+    })();
+    return n;
   }
 
   // ---- distribution lists ---------------------------------------------------------------------

@@ -67,7 +67,7 @@ export class MessageFiles {
   async writeFanout(
     source: Readable,
     targets: readonly FanoutTarget[],
-    shouldCommit: (bodyBytes: number) => boolean = () => true,
+    shouldCommit: (bodyBytes: number, final: boolean) => boolean = () => true,
     /** Sees every chunk of the source as it is read (the MIME analyser tees here). */
     observe?: (chunk: Buffer) => void,
   ): Promise<FanoutResult | undefined> {
@@ -99,7 +99,7 @@ export class MessageFiles {
         pending.push(buf);
         pendingBytes += buf.length;
         if (pendingBytes >= FLUSH_BYTES) {
-          if (!shouldCommit(bodyBytes)) {
+          if (!shouldCommit(bodyBytes, false)) {
             refused = true;
             pending = [];
             pendingBytes = 0;
@@ -110,7 +110,7 @@ export class MessageFiles {
           await flush();
         }
       }
-      if (refused || !shouldCommit(bodyBytes)) return undefined;
+      if (refused || !shouldCommit(bodyBytes, true)) return undefined;
       await flush();
       await Promise.all(handles.map((h) => h.sync()));
       await Promise.all(handles.map((h) => h.close()));

@@ -6,7 +6,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { tempDir } from '../helpers/temp-dir';
@@ -58,9 +57,9 @@ test('queue list / flush / clear from the CLI while serve runs', async () => {
     await buzonOk(dir, ['domain', 'add', 'aula.test']);
     await buzonOk(dir, ['account', 'add', 'cuenta1@aula.test', '--password', 'secreto1']);
     // A route for the other lab's domain (hMailServer "Routes"): no DNS involved.
-    const db = new Database(join(dir, 'buzon.db'));
-    db.prepare("INSERT INTO routes (domain, target_host, target_port, security) VALUES ('aula2.test', '127.0.0.1', ?, 'none')").run(peerPort);
-    db.close();
+    assert.match(await buzonOk(dir, ['route', 'add', 'aula2.test', '127.0.0.1', '--port', String(peerPort), '--retry-minutes', '30']), /^route \d+: aula2\.test → 127\.0\.0\.1:\d+ \(none; 4 retries, 30 min apart\) added$/m);
+    const routes = JSON.parse(await buzonOk(dir, ['route', 'list', '--json'])) as Json[];
+    assert.deepEqual(routes.map((r) => [r.domain, r.host, r.port, r.allAddresses]), [['aula2.test', '127.0.0.1', peerPort, true]]);
     const { serve, listeners } = await startServe(dir, ['--ephemeral-ports']);
     try {
       const p25 = listeners.find((l) => l.configuredPort === 25)!;
@@ -69,6 +68,11 @@ test('queue list / flush / clear from the CLI while serve runs', async () => {
       const q = await untilQueue(dir, (x) => x.length === 1 && Number(x[0]!.attempts) >= 1, 'a deferred message');
       assert.match(String(q[0]!.lastError), /451/);
       assert.equal(received, 0);
+      // queue show: the recipients' status and the header of the message.
+      const shown = await buzonOk(dir, ['queue', 'show', String(q[0]!.id)]);
+      assert.match(shown, /sent by a user of this server to another server/);
+      assert.match(shown, /alumno@aula2\.test\s+deferred\s+451/);
+      assert.match(shown, /^Subject: uno$/m);
 
       busy = false;
       assert.match(await buzonOk(dir, ['queue', 'flush']), /^1 queued messages due now$/m);

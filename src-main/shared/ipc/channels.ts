@@ -12,9 +12,10 @@ export const CHANNELS = {
   ipRanges: ['list', 'add', 'update', 'remove', 'resetDefaults'],
   autoban: ['list', 'ban', 'unban'],
   certificates: ['list', 'generateSelfSigned', 'remove'],
+  routes: ['list', 'add', 'update', 'remove'],
   delivery: ['testSmartHost'],
   dkim: ['get', 'generate', 'disable'],
-  queue: ['list', 'remove', 'clear', 'flush', 'sendNow'],
+  queue: ['list', 'get', 'remove', 'clear', 'flush', 'sendNow'],
   logs: ['recent'],
   config: ['export', 'apply'],
 } as const;

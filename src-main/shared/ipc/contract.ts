@@ -19,6 +19,8 @@ import type {
   LogEntry,
   PortStatus,
   QueueItem,
+  QueueMessage,
+  Route,
   ServerStatus,
   TcpIpPort,
 } from '../model/entities';
@@ -89,6 +91,12 @@ export const API_SCHEMAS = {
     generateSelfSigned: s.certificateGenerateInput,
     remove: s.idInput,
   },
+  routes: {
+    list: none,
+    add: s.routeInput,
+    update: s.routeUpdate,
+    remove: s.idInput,
+  },
   delivery: {
     /** Sends a probe through the smart host now (not queued) and reports each step. */
     testSmartHost: s.smartHostTestInput,
@@ -101,6 +109,8 @@ export const API_SCHEMAS = {
   },
   queue: {
     list: none,
+    /** One message: its recipients' status and its header (hMailServer's "Delivery queue" view). */
+    get: s.idInput,
     remove: s.idInput,
     clear: none,
     /** Every queued message is due now ("Send now" for the whole queue; `buzon queue flush`). */
@@ -141,9 +151,10 @@ export interface ApiOutputs {
   ipRanges: { list: IpRange[]; add: IpRange; update: IpRange; remove: void; resetDefaults: IpRange[] };
   autoban: { list: BannedIp[]; ban: BannedIp; unban: void };
   certificates: { list: Certificate[]; generateSelfSigned: Certificate; remove: void };
+  routes: { list: Route[]; add: Route; update: Route; remove: void };
   delivery: { testSmartHost: SmartHostTestResult };
   dkim: { get: DkimInfo; generate: DkimInfo; disable: DkimInfo };
-  queue: { list: QueueItem[]; remove: void; clear: number; flush: number; sendNow: void };
+  queue: { list: QueueItem[]; get: QueueMessage; remove: void; clear: number; flush: number; sendNow: void };
   logs: { recent: LogEntry[] };
   config: { export: ConfigDocument; apply: ConfigApplyResult };
 }

@@ -113,6 +113,34 @@ export interface BannedIp {
   readonly expiresAt: string;
 }
 
+/**
+ * Settings › Protocols › SMTP › Routes: mail for `domain` (all its addresses, or only those
+ * listed) goes to this host instead of the domain's MX or the smart host. The password is never
+ * returned: `hasPassword` says whether one is stored.
+ */
+export interface Route {
+  readonly id: number;
+  readonly domain: string;
+  readonly description: string;
+  readonly host: string;
+  readonly port: number;
+  readonly security: PortSecurity;
+  readonly verifyCertificate: boolean;
+  readonly requiresAuth: boolean;
+  readonly username: string;
+  readonly hasPassword: boolean;
+  readonly allAddresses: boolean;
+  readonly addresses: readonly string[];
+  readonly retries: number;
+  readonly retryMinutes: number;
+}
+
+/** One queued message with its header, for "show message" (the body is not sent to the UI). */
+export interface QueueMessage extends QueueItem {
+  readonly header: string;
+  readonly reasonText: string;
+}
+
 /** The outcome of `buzon smarthost test`. */
 export interface SmartHostTestResult {
   readonly ok: boolean;

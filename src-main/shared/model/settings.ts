@@ -35,6 +35,12 @@ export const SETTINGS_SCHEMA = z.object({
   // Check the smart host's certificate with SSL/TLS and "STARTTLS (Required)" (a lab's own
   // second server with a self-signed certificate needs this off).
   'smtp.relayer.verifyCertificate': z.boolean(),
+  // Auto-reply: one reply per sender per this many days (RFC 3834 §2 suggests 7).
+  'smtp.autoReplyDays': z.number().int().min(1).max(365),
+  // Settings › Advanced › Server messages: the non-delivery report. Empty: the built-in text.
+  // Placeholders: %MACRO_RECIPIENTS%, %MACRO_SUBJECT%, %MACRO_SENT%, %MACRO_ERROR%.
+  'messages.undeliverable.subject': noNewlines(200),
+  'messages.undeliverable.body': z.string().max(20000),
   // RFC compliance
   'smtp.allowPlainAuth': z.boolean(),
   'smtp.allowEmptySender': z.boolean(),
@@ -93,6 +99,9 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   'smtp.relayer.password': '',
   'smtp.relayer.security': 'none',
   'smtp.relayer.verifyCertificate': true,
+  'smtp.autoReplyDays': 7,
+  'messages.undeliverable.subject': '',
+  'messages.undeliverable.body': '',
   // hMailServer: AUTH PLAIN is only offered when "Allow plain text authentication" is ticked.
   // Ours offers PLAIN and LOGIN alike, but only over TLS or from a range that allows plaintext.
   'smtp.allowPlainAuth': true,

@@ -170,6 +170,31 @@ export const banInput = z.object({
   reason: z.string().max(200).default('manual'),
 });
 
+const routeHost = z
+  .string()
+  .trim()
+  .min(1, 'required')
+  .max(253)
+  .refine((h) => DOMAIN_RE.test(h) || IPV4.test(h) || IPV6(h), 'not a host name or IP address');
+export const routeInput = z.object({
+  domain: domainName,
+  description: z.string().max(200).regex(/^[^\r\n]*$/, 'must be a single line').default(''),
+  host: routeHost,
+  port: z.number().int().min(1, '1–65535').max(65535, '1–65535').default(25),
+  security: portSecurity.default('none'),
+  verifyCertificate: z.boolean().default(true),
+  requiresAuth: z.boolean().default(false),
+  username: z.string().max(256).regex(/^[^\r\n]*$/, 'must be a single line').default(''),
+  /** Left out of an update: the stored password stays. '' removes it. */
+  password: z.string().max(1024).optional(),
+  allAddresses: z.boolean().default(true),
+  addresses: z.array(emailAddress).max(10000).default([]),
+  retries: z.number().int().min(0).max(100).default(4),
+  retryMinutes: z.number().int().min(1).max(100000).default(60),
+});
+export type RouteInput = z.input<typeof routeInput>;
+export const routeUpdate = updateOf(routeInput).extend({ id });
+
 export const smartHostTestInput = z.object({ to: z.string().trim().regex(/^[^\s@<>]+@[^\s@<>]+$/, 'an e-mail address') });
 
 export const dkimDomainInput = z.object({ domainId: id });

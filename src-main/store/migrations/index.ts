@@ -7,10 +7,11 @@ import m0003 from './0003-pop3-ports';
 import m0004 from './0004-imap';
 import m0005 from './0005-imap-cache';
 import m0006 from './0006-dkim';
+import m0007 from './0007-routes-autoreply';
 
 export interface Migration {
   readonly name: string;
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007];

@@ -5,90 +5,14 @@
 // given host, and a restart with a retry pending still delivers exactly once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { SMTPServer, type SMTPServerSession } from 'smtp-server';
-import nodemailer from 'nodemailer';
 import { startServer, type TestServer } from '../../helpers/start-server';
-import type { Resolver } from '../../../src-main/delivery/remote';
+import { fakeClock, inboxTexts, peer, resolver, send, smartHost } from './kit';
 import { until } from '../smtp/kit';
 import { dkimVerify } from 'mailauth/lib/dkim/verify';
-import type { DkimInfo } from '../../../src-main/shared/model/entities';
-
-interface Received {
-  readonly from: string;
-  readonly to: string[];
-  readonly data: Buffer;
-}
-
-/** smtp-server's onData that keeps each message with its envelope. */
-function keepIn(received: Received[]) {
-  return (stream: NodeJS.ReadableStream, session: SMTPServerSession, cb: (err?: Error | null) => void): void => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => {
-      received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), data: Buffer.concat(chunks) });
-      cb();
-    });
-  };
-}
-
-/** Listens on an ephemeral port of 127.0.0.1; resolves with the port. */
-async function listen(server: SMTPServer): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.server.address() as { port: number }).port;
-}
-
-/** An SMTP peer on 127.0.0.1: `answer(rcpt)` decides each RCPT (250 when it returns undefined). */
-async function peer(answer: (rcpt: string) => { code: number; text: string } | undefined = () => undefined) {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    disableReverseLookup: true,
-    logger: false,
-    onRcptTo(address, _session, cb) {
-      const a = answer(address.address);
-      if (!a) return cb();
-      const e = new Error(a.text) as Error & { responseCode: number };
-      e.responseCode = a.code;
-      cb(e);
-    },
-    onData: keepIn(received),
-  });
-  const port = await listen(server);
-  return { server, port, received, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-/** remoto.example has one MX, mx.remoto.example, at 127.0.0.1. */
-const resolver: Resolver = {
-  resolveMx: async (domain) => {
-    if (domain === 'remoto.example') return [{ exchange: 'mx.remoto.example', priority: 10 }];
-    throw Object.assign(new Error(`queryMx ENOTFOUND ${domain}`), { code: 'ENOTFOUND' });
-  },
-  resolve4: async (host) => {
-    if (host === 'mx.remoto.example' || host === 'remoto.example') return ['127.0.0.1'];
-    throw Object.assign(new Error(`queryA ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-  },
-  resolve6: async (host) => {
-    throw Object.assign(new Error(`queryAaaa ENODATA ${host}`), { code: 'ENODATA' });
-  },
-};
-
-function fakeClock(start = '2026-11-26T10:00:00Z') {
-  let t = new Date(start).getTime();
-  return { now: () => new Date(t), advance: (minutes: number) => (t += minutes * 60_000) };
-}
-
-async function send(srv: TestServer, to: string, subject: string): Promise<void> {
-  const t = nodemailer.createTransport({ host: '127.0.0.1', port: srv.smtpPort, secure: false, ignoreTLS: true });
-  await t.sendMail({ from: 'cuenta1@aula.test', to, subject, text: `Hola, ${subject}.\r\n` });
-}
-
-function inboxTexts(srv: TestServer, address: string): string[] {
-  const id = (srv.host.db.prepare('SELECT id FROM accounts WHERE address = ?').get(address) as { id: number }).id;
-  return srv.host.mail.listMessages(id).map((m) => readFileSync(join(srv.dir, m.file), 'latin1'));
-}
+import type { DkimInfo, Route } from '../../../src-main/shared/model/entities';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 
 test('mail for an external domain goes to its MX (fake DNS) and leaves the queue; the log has a Postfix-style line', async () => {
   const p = await peer();
@@ -174,17 +98,88 @@ test('retries used up: the deferred recipient bounces with 4.4.7', async () => {
   }
 });
 
-test('a route sends a domain to its own host and port, without DNS', async () => {
-  const p = await peer();
+test('a route (API) takes some addresses of a domain to its own host, with AUTH over STARTTLS; the others go by DNS', async () => {
+  const relay = await smartHost(false);
   const srv = await startServer({ outbound: true, resolver, clock: fakeClock() });
   try {
-    srv.host.db.prepare("INSERT INTO routes (domain, target_host, target_port, security) VALUES ('aula2.test', '127.0.0.1', ?, 'none')").run(p.port);
+    const route = await srv.call<Route>('routes', 'add', {
+      domain: 'aula2.test',
+      host: '127.0.0.1',
+      port: relay.port,
+      security: 'starttls-required',
+      verifyCertificate: false,
+      requiresAuth: true,
+      username: 'profe@gmail.example',
+      password: 'app-password-1234',
+      allAddresses: false,
+      addresses: ['Alumno@aula2.test'],
+    });
+    assert.equal(route.hasPassword, true);
+    assert.ok(!JSON.stringify(await srv.call('routes', 'list')).includes('app-password-1234'), 'the API never shows the password');
     await send(srv, 'alumno@aula2.test', 'via route');
-    await until(() => p.received.length === 1 && srv.host.queue.count() === 0, 'delivery through the route');
-    assert.deepEqual(p.received[0]!.to, ['alumno@aula2.test']);
+    await until(() => relay.received.length === 1 && srv.host.queue.count() === 0, 'delivery through the route');
+    assert.deepEqual(relay.logins, ['profe@gmail.example tls=true']);
+    assert.deepEqual(relay.received[0]!.to, ['alumno@aula2.test']);
+    // Not one of the route's addresses: the domain's MX, which DNS does not know.
+    await send(srv, 'otro@aula2.test', 'not routed');
+    await until(() => srv.host.queue.count() === 0 && inboxTexts(srv, 'cuenta1@aula.test').length === 1, 'the bounce for the unrouted address');
+    assert.equal(relay.received.length, 1);
+    // Bad input gets a field error.
+    await assert.rejects(srv.call('routes', 'add', { domain: 'aula3.test', host: '127.0.0.1', requiresAuth: true, username: 'u' }), /password/);
+    await assert.rejects(srv.call('routes', 'add', { domain: 'aula3.test', host: '127.0.0.1', allAddresses: false, addresses: ['x@elsewhere.test'] }), /not an address of aula3\.test/);
+    await assert.rejects(srv.call('routes', 'add', { domain: 'aula2.test', host: '127.0.0.1' }), /already a route/);
+    await assert.rejects(srv.call('routes', 'add', { domain: 'aula3.test', host: 'bad host!' }), /host/);
   } finally {
     await srv.close();
-    await p.close();
+    await relay.close();
+  }
+});
+
+test('passwords for smart host and routes are sealed at rest; with the key file replaced, mail waits with a clear error', async () => {
+  const relay = await smartHost(true);
+  const clock = fakeClock();
+  const settings = {
+    'smtp.relayer.host': '127.0.0.1',
+    'smtp.relayer.port': relay.port,
+    'smtp.relayer.security': 'tls',
+    'smtp.relayer.requiresAuth': true,
+    'smtp.relayer.username': 'profe@gmail.example',
+    'smtp.relayer.password': 'app-password-1234',
+    'smtp.relayer.verifyCertificate': false,
+  };
+  const first = await startServer({ outbound: true, resolver, clock, settings });
+  let second: TestServer | undefined;
+  try {
+    await first.call('routes', 'add', { domain: 'aula2.test', host: '127.0.0.1', port: relay.port, security: 'tls', verifyCertificate: false, requiresAuth: true, username: 'profe@gmail.example', password: 'app-password-1234' });
+    const stored = (first.host.db.prepare("SELECT value FROM settings WHERE key = 'smtp.relayer.password'").get() as { value: string }).value;
+    assert.match(stored, /^"enc:v1:/);
+    assert.match((first.host.db.prepare('SELECT password_enc FROM routes').get() as { password_enc: string }).password_enc, /^enc:v1:/);
+    assert.equal((await first.call<Record<string, unknown>>('settings', 'get'))['smtp.relayer.password'], '********');
+    // A form that sends the mask back unchanged keeps the password.
+    await first.call('settings', 'update', { 'smtp.relayer.password': '********', 'smtp.relayer.port': relay.port });
+    await send(first, 'amigo@otro-dominio.example', 'sealed');
+    await send(first, 'alumno@aula2.test', 'sealed route');
+    await until(() => relay.received.length === 2 && first.host.queue.count() === 0, 'both delivered with the sealed passwords');
+    await first.host.close();
+    const dbBytes = ['buzon.db', 'buzon.db-wal'].map((f) => (existsSync(join(first.dir, f)) ? readFileSync(join(first.dir, f), 'latin1') : '')).join('');
+    assert.ok(!dbBytes.includes('app-password-1234'), 'no clear password in the database files');
+    assert.equal(statSync(join(first.dir, 'keys', 'secrets.key')).mode & 0o777, 0o600);
+
+    // The key lost (a database copied to another machine): nothing is sent with a garbage password.
+    writeFileSync(join(first.dir, 'keys', 'secrets.key'), randomBytes(32).toString('base64'));
+    second = await startServer({ dir: first.dir, outbound: true, resolver, clock });
+    await send(second, 'amigo@otro-dominio.example', 'no key');
+    await send(second, 'alumno@aula2.test', 'no key route');
+    await until(() => second!.host.queue.list().filter((q) => q.attempts >= 1).length === 2, 'both attempted');
+    for (const q of second.host.queue.list()) {
+      assert.equal(q.recipients[0]!.status, 'deferred');
+      assert.match(q.lastError ?? '', /cannot be decrypted/);
+    }
+    assert.equal(relay.received.length, 2);
+  } finally {
+    await second?.host.close();
+    await first.close();
+    await relay.close();
   }
 });
 
@@ -210,32 +205,6 @@ test('a restart with a retry pending still delivers, exactly once', async () => 
     await p.close();
   }
 });
-
-/** A smart host on 127.0.0.1 that wants AUTH (relay / app-password), over STARTTLS or implicit TLS. */
-async function smartHost(implicitTls: boolean) {
-  const { generateSelfSigned } = await import('../../../src-main/security/tls/certificates');
-  const cert = generateSelfSigned({ commonName: 'localhost', altNames: ['127.0.0.1'] });
-  const received: Received[] = [];
-  const logins: string[] = [];
-  const server = new SMTPServer({
-    secure: implicitTls,
-    key: cert.keyPem,
-    cert: cert.certPem,
-    authMethods: ['PLAIN', 'LOGIN'],
-    disableReverseLookup: true,
-    logger: false,
-    onAuth(auth, session, cb) {
-      if (auth.username === 'profe@gmail.example' && auth.password === 'app-password-1234') {
-        logins.push(`${auth.username} tls=${session.secure}`);
-        return cb(null, { user: auth.username });
-      }
-      cb(Object.assign(new Error('5.7.8 Username and Password not accepted'), { responseCode: 535 }));
-    },
-    onData: keepIn(received),
-  });
-  const port = await listen(server);
-  return { port, received, logins, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 for (const implicitTls of [false, true]) {
   test(`the smart host (Gmail-style, AUTH over ${implicitTls ? 'implicit TLS' : 'STARTTLS'}) carries mail for every external domain`, async () => {
