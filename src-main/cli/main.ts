@@ -2,7 +2,7 @@
 // admin API on the data folder directly (a running `serve` on the same folder applies the change
 // within a quarter of a second). Errors print as `buzon: <field>: <message>` with exit code 2 for
 // bad input and 1 for everything else.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
@@ -32,7 +32,9 @@ Usage: buzon [--data DIR] [--json] <command> ...
   ip-range list | add NAME LOWER UPPER [--priority N] [--field value ...] | set ID --field value | remove ID | reset
   ban      list | add IP [--minutes N] | remove IP|ID
   setting  get [KEY] | set KEY VALUE | reset KEY
-  cert     list | generate NAME --common-name HOST [--alt-name N ...] | remove ID
+  cert     list | show ID | generate NAME --common-name HOST [--alt-name N ...] [--days N] [--local-ca] [--replace ID]
+           | import NAME --cert FILE [--key FILE] [--passphrase P] [--replace ID]
+           | import NAME --pfx FILE --password P [--replace ID] | export ID [--ca | --chain] [--out FILE] | remove ID
   smarthost test ADDRESS   send a probe through the smart host, step by step
   dkim     show | generate | disable DOMAIN [--selector S] [--algorithm rsa-sha256|ed25519-sha256]
   route    list | add DOMAIN HOST [--port N] [--security none|starttls-optional|starttls-required|tls]
@@ -59,7 +61,7 @@ interface Parsed {
   options: Map<string, string[]>;
 }
 
-const FLAGS = new Set(['json', 'all', 'quiet', 'ephemeral-ports', 'help', 'plus-addressing', 'disabled', 'require-auth', 'keep-copy']);
+const FLAGS = new Set(['json', 'all', 'quiet', 'ephemeral-ports', 'help', 'plus-addressing', 'disabled', 'require-auth', 'keep-copy', 'local-ca', 'ca', 'chain']);
 
 export function parseArgs(argv: string[]): Parsed {
   const positional: string[] = [];
@@ -118,7 +120,14 @@ function fields(p: Parsed, sample: Record<string, unknown>, skip: readonly strin
 /** Subcommands whose options are API fields, checked by `fields()`. */
 const FIELD_COMMANDS = new Set(['route add', 'route set', 'domain add', 'domain set', 'account add', 'account set', 'alias add', 'alias set', 'list add', 'list set', 'port add', 'port set', 'ip-range add', 'ip-range set', 'ban add', 'cert generate']);
 /** Options of the other commands (besides --data, --json and --help). */
-const COMMAND_OPTIONS: Record<string, readonly string[]> = { serve: ['ephemeral-ports', 'quiet'], 'config export': ['all', 'format'], logs: ['limit'], 'dkim generate': ['selector', 'algorithm'] };
+const COMMAND_OPTIONS: Record<string, readonly string[]> = {
+  'cert import': ['cert', 'key', 'pfx', 'password', 'passphrase', 'replace'],
+  'cert export': ['ca', 'chain', 'out'],
+  serve: ['ephemeral-ports', 'quiet'],
+  'config export': ['all', 'format'],
+  logs: ['limit'],
+  'dkim generate': ['selector', 'algorithm'],
+};
 
 /**
  * Refuses options a command does not take, before it runs: `serve --ephemral-ports` must not bind
@@ -388,17 +397,71 @@ export async function main(argv: string[], out: Out = (t) => process.stdout.writ
         return 0;
       }
       case 'cert': {
-        if (sub === 'list') {
+        const certId = (i: number): number => wholeNumber(arg(i, 'certificate id'), 'certificate id (see `buzon cert list`)', 'id');
+        const readInput = (path: string, what: string): Buffer => {
+          try {
+            return readFileSync(path);
+          } catch (e) {
+            throw new ApiError('VALIDATION', `${what}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, what);
+          }
+        };
+        const opt = (name: string): string | undefined => p.options.get(name)?.at(-1);
+        const replace = opt('replace') !== undefined ? { replaceId: wholeNumber(opt('replace')!, 'certificate id (see `buzon cert list`)', 'replaceId') } : {};
+        const summary = (c: Record<string, unknown>): string =>
+          [
+            `certificate ${c.id} "${c.name}"${c.isDefault ? ' (default)' : ''}${c.isCa ? ' (CA)' : ''}`,
+            `  subject:     ${c.subject}`,
+            `  names:       ${(c.names as string[]).join(', ')}`,
+            `  issuer:      ${c.issuer}${c.selfSigned ? ' (self-signed)' : ''}`,
+            `  valid:       ${String(c.notBefore).slice(0, 10)} to ${String(c.notAfter).slice(0, 10)} (${c.daysLeft} days left)`,
+            `  key:         ${c.keyType}${c.keyBits ? ` ${c.keyBits} bits` : ''}${c.hasChain ? ', with chain' : ''}`,
+            `  SHA-256:     ${c.fingerprint256}`,
+            `  ports:       ${(c.usedByPorts as number[]).join(', ') || (c.isDefault ? 'every port without its own' : 'none')}`,
+            ...(c.warnings as string[]).map((w) => `  warning:     ${w}`),
+          ].join('\n');
+        if (sub === 'list' || sub === undefined) {
           const r = await call<Record<string, unknown>[]>(api, 'certificates', 'list');
-          show(r, () => table(r, ['id', 'name', 'subject', 'altNames', 'notAfter', 'fingerprint256']));
+          show(r, () => table(r.map((c) => ({ ...c, valid: `${String(c.notAfter).slice(0, 10)} (${c.daysLeft} d)`, warn: (c.warnings as string[]).length ? '!' : '' })), ['id', 'name', 'names', 'valid', 'usedByPorts', 'isDefault', 'warn']));
+        } else if (sub === 'show') {
+          const r = await call<Record<string, unknown>>(api, 'certificates', 'get', { id: certId(2) });
+          show(r, () => `${summary(r)}\n\n${String(r.certPem).trim()}${r.chainPem ? `\n${String(r.chainPem).trim()}` : ''}`);
         } else if (sub === 'generate') {
-          const f = fields(p, { commonName: '', altName: [] as string[], days: 0 });
-          const r = await call<Record<string, unknown>>(api, 'certificates', 'generateSelfSigned', { name: arg(2, 'certificate name'), commonName: f.commonName, altNames: f.altName ?? [], ...(f.days ? { days: f.days } : {}) });
-          show(r, () => `certificate ${r.id} "${r.name}" generated (${r.fingerprint256})`);
+          const f = fields(p, { commonName: '', altName: [] as string[], days: 0, localCa: false, replace: 0 });
+          const r = await call<Record<string, unknown>>(api, 'certificates', 'generateSelfSigned', {
+            name: arg(2, 'certificate name'),
+            commonName: f.commonName,
+            altNames: f.altName ?? [],
+            ...(f.days ? { days: f.days } : {}),
+            kind: f.localCa ? 'local-ca' : 'self-signed',
+            ...replace,
+          });
+          show(r, () => `${summary(r)}\n${f.localCa ? 'issued by the local CA: give clients `buzon cert export ' + String(r.id) + ' --ca` to install once' : 'generated'}`);
+        } else if (sub === 'import') {
+          const name = arg(2, 'certificate name');
+          const pfx = opt('pfx');
+          const input = pfx
+            ? { name, pfxBase64: readInput(pfx, 'pfx').toString('base64'), passphrase: opt('password') ?? opt('passphrase') ?? '' }
+            : {
+                name,
+                certPem: readInput(opt('cert') ?? arg(3, 'certificate file (--cert FILE, or --pfx FILE)'), 'cert').toString('utf8'),
+                ...(opt('key') ? { keyPem: readInput(opt('key')!, 'key').toString('utf8') } : {}),
+                ...(opt('passphrase') ?? opt('password') ? { passphrase: opt('passphrase') ?? opt('password') } : {}),
+              };
+          const r = await call<{ certificate: Record<string, unknown>; warnings: string[] }>(api, 'certificates', 'import', { ...input, ...replace });
+          show(r, () => `${summary(r.certificate)}\n${replace.replaceId ? 'replaced: new connections use it now' : 'imported'}`);
+        } else if (sub === 'export') {
+          const part = p.options.has('ca') ? 'ca' : p.options.has('chain') ? 'chain' : 'certificate';
+          const r = await call<{ filename: string; pem: string }>(api, 'certificates', 'export', { id: certId(2), part });
+          const outFile = opt('out');
+          if (outFile) {
+            writeFileSync(outFile, r.pem);
+            show({ file: outFile }, () => `written to ${outFile} (install it as a trusted root on the clients)`);
+          } else if (json) show(r);
+          else out(r.pem.trimEnd());
         } else if (sub === 'remove') {
-          await call(api, 'certificates', 'remove', { id: wholeNumber(arg(2, 'certificate id'), 'certificate id (see `buzon cert list`)', 'id') });
+          await call(api, 'certificates', 'remove', { id: certId(2) });
           show({ ok: true }, () => `certificate ${p.positional[2]} removed`);
-        } else throw new UsageError('cert list|generate|remove');
+        } else throw new UsageError('cert list|show ID|generate NAME --common-name H|import NAME --cert FILE [--key FILE]|import NAME --pfx FILE --password P|export ID [--ca|--chain] [--out FILE]|remove ID');
         return 0;
       }
       case 'smarthost': {

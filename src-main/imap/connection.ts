@@ -595,15 +595,15 @@ export class ImapConnection {
   }
 
   private startTls(): void {
-    const ctx = this.opts.secureContext;
-    if (!ctx || this.secure) return this.tagged('BAD', 'STARTTLS not available');
+    const tlsOf = this.opts.tls;
+    if (!tlsOf || this.secure) return this.tagged('BAD', 'STARTTLS not available');
     this.tagged('OK', 'Begin TLS negotiation now');
     // The OK must go out in clear before the handshake starts.
     void this.drain().then(() => {
       if (this.gone()) return;
       const raw = this.socket;
       this.detach();
-      const tls = new TLSSocket(raw, { isServer: true, secureContext: ctx });
+      const tls = new TLSSocket(raw, { isServer: true, secureContext: tlsOf.context(), SNICallback: tlsOf.SNICallback });
       this.socket = tls;
       this.reader.close();
       this.reader = this.newReader(); // anything pipelined before the handshake is discarded (RFC 9051 §6.2.1)

@@ -5,7 +5,8 @@ import type { TcpIpPort } from '../shared/model/entities';
 import type { MailboxStore } from '../store/mailboxes';
 import type { MailboxEvents } from '../store/mailbox-events';
 import type { MailStore } from '../store/mail-store';
-import type { Listener, ProtocolDeps, TlsMaterial } from '../server/listen';
+import type { Listener, ProtocolDeps } from '../server/listen';
+import type { PortTls } from '../security/tls/tls-manager';
 import { createSessionListener } from '../server/session-listener';
 import { ImapConnection } from './connection';
 
@@ -16,7 +17,7 @@ export interface ImapDeps extends ProtocolDeps {
   readonly counters: { imapSessions: number; authFailures: number };
 }
 
-export function createImapListener(entry: TcpIpPort, bindPort: number, deps: ImapDeps, tls: TlsMaterial | undefined): Listener {
+export function createImapListener(entry: TcpIpPort, bindPort: number, deps: ImapDeps, tls: PortTls | undefined): Listener {
   return createSessionListener(entry, bindPort, deps, tls, {
     protocol: 'imap',
     maxConnections: () => deps.settings()['imap.maxConnections'],

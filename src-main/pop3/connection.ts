@@ -363,13 +363,13 @@ export class Pop3Connection {
   }
 
   private upgrade(): void {
-    const ctx = this.opts.secureContext;
-    if (!ctx) return this.err('STLS not available');
+    const tlsOf = this.opts.tls;
+    if (!tlsOf) return this.err('STLS not available');
     // +OK Begin TLS negotiation
     this.ok('Begin TLS negotiation');
     const raw = this.socket;
     this.detach();
-    const tls = new TLSSocket(raw, { isServer: true, secureContext: ctx });
+    const tls = new TLSSocket(raw, { isServer: true, secureContext: tlsOf.context(), SNICallback: tlsOf.SNICallback });
     this.socket = tls;
     this.reader = this.newReader(); // discard anything pipelined before the handshake (RFC 2595 §4)
     this.queue.length = 0;

@@ -3,7 +3,8 @@
 // allow POP3, are refused at once (server/session-listener.ts).
 import type { TcpIpPort } from '../shared/model/entities';
 import type { MaildropStore } from '../store/maildrop';
-import type { Listener, ProtocolDeps, TlsMaterial } from '../server/listen';
+import type { Listener, ProtocolDeps } from '../server/listen';
+import type { PortTls } from '../security/tls/tls-manager';
 import { createSessionListener } from '../server/session-listener';
 import { Pop3Connection } from './connection';
 
@@ -14,7 +15,7 @@ export interface Pop3Deps extends ProtocolDeps {
   readonly counters: { pop3Sessions: number; authFailures: number };
 }
 
-export function createPop3Listener(entry: TcpIpPort, bindPort: number, deps: Pop3Deps, tls: TlsMaterial | undefined): Listener {
+export function createPop3Listener(entry: TcpIpPort, bindPort: number, deps: Pop3Deps, tls: PortTls | undefined): Listener {
   return createSessionListener(entry, bindPort, deps, tls, {
     protocol: 'pop3',
     maxConnections: () => deps.settings()['pop3.maxConnections'],

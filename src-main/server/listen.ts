@@ -23,11 +23,8 @@ export interface Listener {
   /** Resolves with the port actually bound. */
   listen(): Promise<number>;
   close(): Promise<void>;
-}
-
-export interface TlsMaterial {
-  readonly key: string;
-  readonly cert: string;
+  /** The certificates or TLS settings changed: new handshakes use them, open sessions go on. */
+  updateTls(): void;
 }
 
 export function bind(server: Server, port: number, address: string): Promise<number> {

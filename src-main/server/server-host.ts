@@ -19,10 +19,11 @@ import { QueueRepo } from '../store/queue-repo';
 import { Directory } from '../directory/directory';
 import { AuthService } from '../security/auth/auth-service';
 import { Autoban } from '../security/autoban/autoban';
-import { generateSelfSigned } from '../security/tls/certificates';
+import { generateSelfSigned, inspect as inspectCertificate } from '../security/tls/certificates';
 import { InboundDelivery } from '../delivery/inbound';
 import { createSmtpListener } from '../smtp/smtp-daemon';
-import type { Listener, TlsMaterial } from './listen';
+import type { Listener } from './listen';
+import { TlsManager, type PortTls } from '../security/tls/tls-manager';
 import { createPop3Listener, type Pop3Deps } from '../pop3/pop3-daemon';
 import { MaildropStore } from '../store/maildrop';
 import { MailboxEvents } from '../store/mailbox-events';
@@ -263,10 +264,26 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
   let watchTimer: NodeJS.Timeout | undefined;
   let reconciling: Promise<void> = Promise.resolve();
 
-  function tlsFor(entry: TcpIpPort): TlsMaterial | undefined {
-    const certs = repo.listCertificateRows();
-    const c = (entry.certificateId !== null ? certs.find((x) => x.id === entry.certificateId) : undefined) ?? certs[0];
-    return c ? { key: c.keyPem, cert: c.certPem } : undefined;
+  const tlsManager = new TlsManager(
+    () => repo.listCertificateRows().filter((c) => c.keyPem !== ''),
+    () => {
+      const s = settings();
+      return { minVersion: s['tls.minVersion'], ciphers: s['tls.ciphers'], honorCipherOrder: s['tls.preferServerCiphers'] };
+    },
+  );
+  function tlsFor(entry: TcpIpPort): PortTls | undefined {
+    return tlsManager.forPort(entry.certificateId);
+  }
+  /** Certificates or TLS settings changed: new handshakes use them, no listener is bound again. */
+  function applyTls(): void {
+    tlsManager.reload();
+    for (const l of listeners.values()) {
+      try {
+        l.listener?.updateTls();
+      } catch (e) {
+        appLog.error({ event: 'tls.update.failed', port: l.entry.port, err: String(e) }, `port ${l.entry.port}: the new TLS settings could not be applied: ${String(e)}`);
+      }
+    }
   }
 
   /** Everything a listener is built from: when it changes, the listener is bound again. */
@@ -278,13 +295,13 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
       entry.address,
       entry.port,
       entry.security,
-      tls?.cert.length,
-      tls?.cert.slice(-80),
+      // Whether there is a certificate at all (STARTTLS offered or not); which one, and the TLS
+      // settings, apply live through the TLS manager.
+      tls !== undefined,
       hostName(),
       ...(entry.protocol === 'smtp'
         ? [s['smtp.welcomeMessage'], s['smtp.maxMessageSizeKb'], s['smtp.reverseLookup'], s['smtp.maxConnections'], s['smtp.allowPlainAuth']]
         : []),
-      s['tls.minVersion'],
     ]);
   }
 
@@ -407,8 +424,44 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
       dataDir: paths.dataDir,
       hostName: hostName(),
       listeners: portStatus(repo.listPorts()),
+      warnings: certificateWarnings(),
       counters: { ...counters },
     };
+  }
+
+  /** Certificates that serve (not CA ones) expiring within 30 days or expired, and keys that cannot be opened. */
+  function certificateWarnings(): string[] {
+    const out: string[] = [];
+    const now = clock.now().getTime();
+    for (const c of repo.listCertificateRows()) {
+      if (repo.unreadableCertificates.has(c.id)) {
+        out.push(`certificate "${c.name}": its private key cannot be decrypted (keys/secrets.key was replaced): import it again`);
+        continue;
+      }
+      let info: ReturnType<typeof inspectCertificate>;
+      try {
+        info = inspectCertificate(c.certPem);
+      } catch {
+        out.push(`certificate "${c.name}" cannot be read`);
+        continue;
+      }
+      if (info.isCa) continue;
+      const days = Math.floor((Date.parse(info.notAfter) - now) / 86_400_000);
+      if (days < 0) out.push(`certificate "${c.name}" expired on ${info.notAfter.slice(0, 10)}: clients will refuse it; renew it (buzon cert generate … --replace ${c.id}, or import --replace ${c.id})`);
+      else if (days <= 30) out.push(`certificate "${c.name}" expires in ${days} days (${info.notAfter.slice(0, 10)}): renew it`);
+    }
+    return out;
+  }
+
+  let expiryTimer: NodeJS.Timeout | undefined;
+  /** Logs the certificate warnings now and once a day while the server runs. */
+  function watchExpiry(): void {
+    const check = (): void => {
+      for (const w of certificateWarnings()) appLog.warn({ event: 'certificate.expiry' }, w);
+    };
+    check();
+    expiryTimer = setInterval(check, 86_400_000);
+    expiryTimer.unref();
   }
 
   /** Settings › Logging › Debug: applies to loggers made from now on (new listeners, sessions). */
@@ -422,6 +475,7 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
     applyLogLevel();
     dataVersion = repo.dataVersion();
     events.emit('config.changed', { area });
+    if (area === 'certificates' || area === 'settings' || area === 'config') applyTls();
     if (running) void reconcile();
     // "Send now", a new route or smart host: the engine looks at the queue again.
     if (running && (area === 'queue' || area === 'settings' || area === 'routes')) outbound?.kick();
@@ -439,6 +493,7 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
       applyLogLevel();
       appLog.info({ event: 'config.reloaded' }, 'configuration changed by another process: applied');
       events.emit('config.changed', { area: 'external' });
+      applyTls();
       void reconcile();
       // The CLI may have flushed or changed the queue: look at it now.
       outbound?.kick();
@@ -456,13 +511,21 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
     if (removed || rec.indexed || rec.dropped || rec.orphaned.length) {
       appLog.warn({ event: 'store.reconciled', tmpRemoved: removed, ...rec, orphaned: rec.orphaned.length }, 'start-up reconcile of message files and index');
     }
-    if (repo.listCertificateRows().length === 0) {
+    // No certificate that can serve (a fresh install, or every key sealed under a lost key file):
+    // a self-signed one, so STARTTLS works at once and no TLS port fails for want of one.
+    const certs = repo.listCertificateRows();
+    if (!certs.some((c) => c.keyPem !== '' && !inspectCertificate(c.certPem).isCa)) {
       const host = hostName();
       const g = generateSelfSigned({ commonName: host, altNames: ['localhost', `smtp.${host}`, `imap.${host}`, `pop.${host}`, '127.0.0.1'], now: clock.now() });
-      repo.addCertificate(`Self-signed (${host})`, g.certPem, g.keyPem);
+      const base = `Self-signed (${host})`;
+      const name = certs.some((c) => c.name === base) ? `${base} ${clock.now().toISOString().slice(0, 10)}` : base;
+      repo.addCertificate(name, g.certPem, g.keyPem);
       dataVersion = repo.dataVersion();
-      appLog.info({ event: 'certificate.generated', host }, `generated a self-signed certificate for ${host}`);
+      if (certs.length) appLog.warn({ event: 'certificate.generated', host }, `no certificate could be loaded (their keys cannot be decrypted): generated "${name}" so TLS keeps working`);
+      else appLog.info({ event: 'certificate.generated', host }, `generated a self-signed certificate for ${host}`);
     }
+    applyTls();
+    watchExpiry();
     running = true;
     startedAt = clock.now().toISOString();
     appLog.info({ event: 'server.started', version: VERSION, dataDir: paths.dataDir }, `Buzón ${VERSION} started`);
@@ -475,6 +538,8 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
   async function stop(): Promise<ServerStatus> {
     if (watchTimer) clearInterval(watchTimer);
     watchTimer = undefined;
+    if (expiryTimer) clearInterval(expiryTimer);
+    expiryTimer = undefined;
     if (!running) return status();
     running = false;
     await outbound?.stop();

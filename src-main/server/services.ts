@@ -2,6 +2,7 @@
 // defaulted (shared/ipc/validate.ts); store errors become ApiError with the field they are about.
 // Every mutation calls `changed(area)` so that a running server applies it at once.
 import { open } from 'node:fs/promises';
+import { createCertificateApi } from './certificate-service';
 import { ApiError, type ApiErrorCode } from '../shared/ipc/errors';
 import type { MainApiImpl, ConfigApplyResult } from '../shared/ipc/contract';
 import { DEFAULT_SETTINGS, SECRET_SETTINGS, SETTINGS_SCHEMA, isSettingKey, type SettingKey, type Settings } from '../shared/model/settings';
@@ -17,7 +18,6 @@ import type { MessageFiles } from '../store/message-files';
 import type { LogSink } from '../logging/logger';
 import type { Clock } from './clock';
 import { hashPassword, isPasswordHash } from '../security/auth/password-hash';
-import { describeCertificate, generateSelfSigned } from '../security/tls/certificates';
 import { isValidIp, normalizeIp, rangeContains } from '../security/ip/ip-ranges';
 import { DEFAULT_IP_RANGES, DEFAULT_PORTS } from './defaults';
 import { exportConfig, applyConfig } from './config-document';
@@ -335,19 +335,7 @@ export function createServices(d: ServiceDeps): MainApiImpl {
         changed('autoban');
       },
     },
-    certificates: {
-      list: () => repo.listCertificateRows().map((c) => describeCertificate(c.id, c.name, c.certPem)),
-      generateSelfSigned: ({ name, commonName, altNames, days }) => {
-        const g = generateSelfSigned({ commonName, altNames, days, now: d.clock.now() });
-        const id = guard(() => repo.addCertificate(name, g.certPem, g.keyPem));
-        changed('certificates');
-        return describeCertificate(id, name, g.certPem);
-      },
-      remove: ({ id }) => {
-        guard(() => repo.removeCertificate(id));
-        changed('certificates');
-      },
-    },
+    certificates: createCertificateApi(repo, d.clock, changed, guard),
     delivery: {
       testSmartHost: ({ to }) => d.testSmartHost(to),
     },

@@ -4,13 +4,14 @@
 // socket, and a goodbye to every session when the listener closes. Each protocol supplies its
 // wire texts and how to build its session.
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
-import { createSecureContext, createServer as createTlsServer, type SecureContext, type TLSSocket } from 'node:tls';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import type { TcpIpPort } from '../shared/model/entities';
 import { normalizeIp } from '../security/ip/ip-ranges';
 import { admit } from '../security/admission';
 import type { Logger } from '../logging/logger';
-import { bind, type Listener, type ProtocolDeps, type TlsMaterial } from './listen';
+import { bind, type Listener, type ProtocolDeps } from './listen';
+import type { PortTls } from '../security/tls/tls-manager';
 
 export interface SessionOptions {
   readonly id: string;
@@ -19,7 +20,8 @@ export interface SessionOptions {
   readonly secure: boolean;
   /** The IP range lets plaintext logons through without TLS. */
   readonly plaintextAllowedInsecure: boolean;
-  readonly secureContext: SecureContext | undefined;
+  /** The port's certificates, read at STLS/STARTTLS time (so a replaced one applies at once). */
+  readonly tls: PortTls | undefined;
   /** STLS / STARTTLS may be offered (a plain port with a certificate and security not 'none'). */
   readonly starttls: boolean;
   readonly log: Logger;
@@ -46,11 +48,12 @@ export interface SessionListenerSpec {
   createSession(socket: Socket, options: SessionOptions): Session;
 }
 
-export function createSessionListener(entry: TcpIpPort, bindPort: number, deps: ProtocolDeps, tls: TlsMaterial | undefined, spec: SessionListenerSpec): Listener {
+/** A TLS handshake must be over within this time (tls's default is 120 s: slow-loris room). */
+const HANDSHAKE_MS = 20_000;
+
+export function createSessionListener(entry: TcpIpPort, bindPort: number, deps: ProtocolDeps, tls: PortTls | undefined, spec: SessionListenerSpec): Listener {
   const p = spec.protocol;
   const log = deps.logger.child({ svc: p });
-  const minVersion = deps.settings()['tls.minVersion'];
-  const secureContext = tls ? createSecureContext({ key: tls.key, cert: tls.cert, minVersion }) : undefined;
   const implicit = entry.security === 'tls';
   // Open sockets, with their session once they have one (to say goodbye on the session's own
   // socket: after STLS/STARTTLS that is the TLS socket over this one).
@@ -94,8 +97,8 @@ export function createSessionListener(entry: TcpIpPort, bindPort: number, deps: 
       ip,
       secure: implicit,
       plaintextAllowedInsecure: !range.requireTlsForAuth,
-      secureContext,
-      starttls: !implicit && entry.security !== 'none' && secureContext !== undefined,
+      tls,
+      starttls: !implicit && entry.security !== 'none' && tls !== undefined,
       log: slog,
     });
     sockets.set(socket, session);
@@ -105,12 +108,29 @@ export function createSessionListener(entry: TcpIpPort, bindPort: number, deps: 
   // tls.createServer() builds its own context from key/cert and ignores a `secureContext` option
   // (that one is for TLSSocket): passing only the context left the implicit-TLS port without a certificate.
   const allowHalfOpen = spec.allowHalfOpen ?? false;
-  const server: Server = implicit ? createTlsServer({ key: tls?.key, cert: tls?.cert, minVersion, allowHalfOpen }, onSocket) : createNetServer({ allowHalfOpen }, onSocket);
+  const server: Server =
+    implicit && tls
+      ? createTlsServer({ ...tls.options(), SNICallback: tls.SNICallback, allowHalfOpen, handshakeTimeout: HANDSHAKE_MS }, onSocket)
+      : createNetServer({ allowHalfOpen }, onSocket);
+  // Implicit TLS: a connection reaches onSocket only once its handshake is done. Until then it is
+  // only here, so that closing the listener also ends connections stuck before or in a handshake
+  // (a client that never sends its hello, or left half-open), instead of waiting for them.
+  const raw = new Set<Socket>();
+  if (implicit) {
+    server.on('connection', (so: Socket) => {
+      raw.add(so);
+      so.once('close', () => raw.delete(so));
+    });
+  }
   server.on('tlsClientError', (err: Error) => log.debug({ event: `${p}.tls.failed`, err: err.message }, 'TLS handshake failed'));
   server.on('error', (err: Error) => log.debug({ event: `${p}.server.error`, err: err.message }, 'server error'));
 
   return {
     listen: () => bind(server, bindPort, entry.address),
+    // Clients without SNI get the server's own context: swap it; SNI and STARTTLS read the manager.
+    updateTls: () => {
+      if (implicit && tls) (server as TlsServer).setSecureContext(tls.options());
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -119,6 +139,7 @@ export function createSessionListener(entry: TcpIpPort, bindPort: number, deps: 
           else so.end(spec.refuse.shutdown);
           setTimeout(() => so.destroy(), 2000).unref();
         }
+        for (const so of raw) setTimeout(() => so.destroy(), 2000).unref();
       }),
   };
 }

@@ -5,10 +5,11 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { TcpIpPort } from '../shared/model/entities';
 import { createHooks, type SmtpDeps } from './hooks';
 import { installLenientInput } from './lenient-input';
-import { bind, type Listener, type TlsMaterial } from '../server/listen';
+import { bind, type Listener } from '../server/listen';
+import type { PortTls } from '../security/tls/tls-manager';
 
 
-export function createSmtpListener(entry: TcpIpPort, bindPort: number, deps: SmtpDeps, tls: TlsMaterial | undefined): Listener {
+export function createSmtpListener(entry: TcpIpPort, bindPort: number, deps: SmtpDeps, tls: PortTls | undefined): Listener {
   installLenientInput();
   const s = deps.settings();
   const hooks = createHooks(deps, entry);
@@ -17,8 +18,8 @@ export function createSmtpListener(entry: TcpIpPort, bindPort: number, deps: Smt
     name: deps.hostName(),
     banner: s['smtp.welcomeMessage'] || 'Buzon',
     secure: entry.security === 'tls',
-    ...(tls ? { key: tls.key, cert: tls.cert } : {}),
-    minVersion: s['tls.minVersion'],
+    // The port's certificate for clients without SNI, the manager's choice for those with it.
+    ...(tls ? { ...tls.options(), SNICallback: tls.SNICallback } : { minVersion: s['tls.minVersion'] }),
     hideSTARTTLS: entry.security === 'none' || entry.security === 'tls' || !tls,
     disabledCommands: entry.security === 'none' ? ['STARTTLS'] : [],
     // hMailServer "Allow plain text authentication": off → AUTH PLAIN is not offered, LOGIN is.
@@ -46,6 +47,9 @@ export function createSmtpListener(entry: TcpIpPort, bindPort: number, deps: Smt
 
   return {
     listen: () => bind(server.server, bindPort, entry.address),
+    updateTls: () => {
+      if (tls) server.updateSecureContext(tls.options());
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

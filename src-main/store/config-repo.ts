@@ -620,7 +620,7 @@ export class ConfigRepo {
     this.sql('DELETE FROM routes WHERE id = ?').run(id);
   }
 
-  /** Seals secrets that an older version stored in clear (the relayer password, route passwords). */
+  /** Seals secrets that an older version stored in clear (the relayer password, route passwords, certificate keys). */
   sealClearSecrets(): number {
     if (!this.secrets) return 0;
     let n = 0;
@@ -633,6 +633,11 @@ export class ConfigRepo {
           this.sql('UPDATE settings SET value = ? WHERE key = ?').run(JSON.stringify(this.sealSecret(v)), k);
           n++;
         }
+      }
+      for (const r of this.sql("SELECT id, key_pem FROM certificates WHERE key_pem <> ''").all() as { id: number; key_pem: string }[]) {
+        if (isSealed(r.key_pem)) continue;
+        this.sql('UPDATE certificates SET key_pem = ? WHERE id = ?').run(this.sealSecret(r.key_pem), r.id);
+        n++;
       }
       for (const r of this.sql("SELECT id, password_enc FROM routes WHERE password_enc <> ''").all() as { id: number; password_enc: string }[]) {
         if (isSealed(r.password_enc)) continue;
@@ -884,22 +889,54 @@ export class ConfigRepo {
   }
 
   // ---- certificates ---------------------------------------------------------------------------
-  listCertificateRows(): { id: number; name: string; certPem: string; keyPem: string }[] {
-    return (this.sql('SELECT id, name, cert_pem, key_pem FROM certificates ORDER BY name').all() as Row[]).map((r) => ({
-      id: r.id as number,
-      name: r.name as string,
-      certPem: r.cert_pem as string,
-      keyPem: r.key_pem as string,
-    }));
+  /**
+   * Every certificate with its private key in clear (for TLS), oldest first: the first is the
+   * server's default. A key that cannot be opened (the secrets key replaced) is left out and
+   * named in `unreadableCertificates`.
+   */
+  listCertificateRows(): { id: number; name: string; certPem: string; keyPem: string; chainPem: string; createdAt: string }[] {
+    this.unreadableCertificates.clear();
+    const out: { id: number; name: string; certPem: string; keyPem: string; chainPem: string; createdAt: string }[] = [];
+    for (const r of this.sql('SELECT id, name, cert_pem, key_pem, chain_pem, created_at FROM certificates ORDER BY id').all() as Row[]) {
+      let keyPem = '';
+      try {
+        keyPem = this.openSecret(r.key_pem as string);
+      } catch (e) {
+        if (!(e instanceof SecretError)) throw e;
+        this.unreadableCertificates.add(r.id as number);
+      }
+      out.push({ id: r.id as number, name: r.name as string, certPem: r.cert_pem as string, keyPem, chainPem: r.chain_pem as string, createdAt: r.created_at as string });
+    }
+    return out;
   }
 
-  addCertificate(name: string, certPem: string, keyPem: string): number {
+  /** Certificates whose private key could not be decrypted at the last listCertificateRows(). */
+  readonly unreadableCertificates = new Set<number>();
+
+  /** The ports that name each certificate. */
+  certificatePorts(): Map<number, number[]> {
+    const m = new Map<number, number[]>();
+    for (const r of this.sql('SELECT certificate_id, port FROM tcpip_ports WHERE certificate_id IS NOT NULL ORDER BY port').all() as { certificate_id: number; port: number }[]) {
+      m.set(r.certificate_id, [...(m.get(r.certificate_id) ?? []), r.port]);
+    }
+    return m;
+  }
+
+  addCertificate(name: string, certPem: string, keyPem: string, chainPem = ''): number {
     try {
-      return Number(this.sql('INSERT INTO certificates (name, cert_pem, key_pem) VALUES (?, ?, ?)').run(name, certPem, keyPem).lastInsertRowid);
+      return Number(
+        this.sql('INSERT INTO certificates (name, cert_pem, key_pem, chain_pem) VALUES (?, ?, ?, ?)').run(name, certPem, this.sealSecret(keyPem), chainPem).lastInsertRowid,
+      );
     } catch (e) {
       if (isUniqueViolation(e)) throw new StoreError('EXISTS', `a certificate named ${name} already exists`, 'name');
       throw e;
     }
+  }
+
+  /** Renewal in place: the same id (so the ports that use it keep it), new certificate and key. */
+  replaceCertificate(id: number, certPem: string, keyPem: string, chainPem = ''): void {
+    const info = this.sql('UPDATE certificates SET cert_pem = ?, key_pem = ?, chain_pem = ? WHERE id = ?').run(certPem, this.sealSecret(keyPem), chainPem, id);
+    if (info.changes === 0) throw new StoreError('NOTFOUND', `certificate ${id} not found`, 'id');
   }
 
   removeCertificate(id: number): void {

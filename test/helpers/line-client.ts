@@ -44,11 +44,12 @@ export class LineClient {
   }
 
   /** Upgrades to TLS (after STARTTLS), accepting the self-signed certificate. */
-  async startTls(servername = 'localhost'): Promise<void> {
+  /** Upgrades to TLS (after STARTTLS/STLS); resolves with the TLS socket (for its peer certificate). */
+  async startTls(servername = 'localhost'): Promise<TLSSocket> {
     const raw = this.socket as Socket;
     raw.removeAllListeners('data');
-    await new Promise<void>((resolve, reject) => {
-      const t = tlsConnect({ socket: raw, rejectUnauthorized: false, servername }, () => resolve());
+    return await new Promise<TLSSocket>((resolve, reject) => {
+      const t = tlsConnect({ socket: raw, rejectUnauthorized: false, servername }, () => resolve(t));
       t.once('error', reject);
       this.socket = t;
       this.attach(t);

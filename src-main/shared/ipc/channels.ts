@@ -11,7 +11,7 @@ export const CHANNELS = {
   ports: ['list', 'add', 'update', 'remove', 'resetDefaults'],
   ipRanges: ['list', 'add', 'update', 'remove', 'resetDefaults'],
   autoban: ['list', 'ban', 'unban'],
-  certificates: ['list', 'generateSelfSigned', 'remove'],
+  certificates: ['list', 'get', 'generateSelfSigned', 'import', 'export', 'remove'],
   routes: ['list', 'add', 'update', 'remove'],
   delivery: ['testSmartHost'],
   dkim: ['get', 'generate', 'disable'],

@@ -10,7 +10,9 @@ import type {
   Account,
   Alias,
   BannedIp,
-  Certificate,
+  CertificateDetail,
+  CertificateExport,
+  CertificateInfo,
   DkimInfo,
   SmartHostTestResult,
   DistributionList,
@@ -88,7 +90,12 @@ export const API_SCHEMAS = {
   },
   certificates: {
     list: none,
+    get: s.idInput,
+    /** Self-signed, or issued by the local CA (`kind`); `replaceId` renews one in place. */
     generateSelfSigned: s.certificateGenerateInput,
+    /** PEM (certificate, chain, key; encrypted keys with their passphrase) or PFX; `replaceId` replaces in place. */
+    import: s.certificateImportInput,
+    export: s.certificateExportInput,
     remove: s.idInput,
   },
   routes: {
@@ -125,6 +132,12 @@ export const API_SCHEMAS = {
   },
 } as const;
 
+/** An imported certificate, with what deserves a second look (expired, self-signed, weak key …). */
+export interface CertificateImport {
+  readonly certificate: CertificateInfo;
+  readonly warnings: readonly string[];
+}
+
 export interface ConfigApplyResult {
   readonly created: number;
   readonly updated: number;
@@ -150,7 +163,7 @@ export interface ApiOutputs {
   ports: { list: PortStatus[]; add: TcpIpPort; update: TcpIpPort; remove: void; resetDefaults: TcpIpPort[] };
   ipRanges: { list: IpRange[]; add: IpRange; update: IpRange; remove: void; resetDefaults: IpRange[] };
   autoban: { list: BannedIp[]; ban: BannedIp; unban: void };
-  certificates: { list: Certificate[]; generateSelfSigned: Certificate; remove: void };
+  certificates: { list: CertificateInfo[]; get: CertificateDetail; generateSelfSigned: CertificateInfo; import: CertificateImport; export: CertificateExport; remove: void };
   routes: { list: Route[]; add: Route; update: Route; remove: void };
   delivery: { testSmartHost: SmartHostTestResult };
   dkim: { get: DkimInfo; generate: DkimInfo; disable: DkimInfo };

@@ -170,6 +170,36 @@ export interface Certificate {
   readonly selfSigned: boolean;
 }
 
+/** A stored certificate as the "SSL certificates" screen shows it (never its private key). */
+export interface CertificateInfo extends Certificate {
+  readonly commonName: string;
+  /** The names SNI matches it against (CN and DNS alternative names, lower-case). */
+  readonly names: readonly string[];
+  readonly serial: string;
+  readonly isCa: boolean;
+  readonly keyType: string;
+  readonly keyBits: number | null;
+  /** Intermediate certificates sent after it ('' when none). */
+  readonly hasChain: boolean;
+  /** Configured port numbers that name it; the default certificate also serves ports that name none. */
+  readonly usedByPorts: readonly number[];
+  readonly isDefault: boolean;
+  readonly daysLeft: number;
+  /** Expired, not yet valid, expiring within 30 days, weak key, its key cannot be opened … */
+  readonly warnings: readonly string[];
+}
+
+export interface CertificateDetail extends CertificateInfo {
+  readonly certPem: string;
+  readonly chainPem: string;
+}
+
+/** A public part of a certificate to hand out (the local CA, for the students' machines). */
+export interface CertificateExport {
+  readonly filename: string;
+  readonly pem: string;
+}
+
 export interface QueueRecipient {
   readonly address: string;
   readonly status: 'pending' | 'delivered' | 'deferred' | 'bounced';
@@ -207,6 +237,8 @@ export interface ServerStatus {
   readonly dataDir: string;
   readonly hostName: string;
   readonly listeners: readonly PortStatus[];
+  /** What the admin should act on: certificates expired or expiring within 30 days, keys that cannot be opened. */
+  readonly warnings: readonly string[];
   readonly counters: {
     readonly smtpSessions: number;
     readonly pop3Sessions: number;

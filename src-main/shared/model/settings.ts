@@ -75,6 +75,10 @@ export const SETTINGS_SCHEMA = z.object({
   'logging.keepDays': z.number().int().min(1).max(3650),
   // Settings › Advanced › SSL/TLS
   'tls.minVersion': z.enum(['TLSv1.2', 'TLSv1.3']),
+  // OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are fixed by OpenSSL). Empty: Node's default,
+  // which has only forward-secret AEAD and CBC-SHA2 suites (no RC4, 3DES, export or NULL).
+  'tls.ciphers': noNewlines(2000),
+  'tls.preferServerCiphers': z.boolean(),
 });
 
 export type Settings = z.infer<typeof SETTINGS_SCHEMA>;
@@ -141,6 +145,8 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   'logging.debug': false,
   'logging.keepDays': 30,
   'tls.minVersion': 'TLSv1.2',
+  'tls.ciphers': '',
+  'tls.preferServerCiphers': true,
 });
 
 export const SETTING_KEYS = Object.keys(SETTINGS_SCHEMA.shape) as SettingKey[];

@@ -208,11 +208,35 @@ export const dkimGenerateInput = z.object({
   algorithm: z.enum(['rsa-sha256', 'ed25519-sha256']).default('rsa-sha256'),
 });
 
+const certificateName = z.string().trim().min(1, 'required').max(100).regex(/^[^\r\n]*$/, 'must be a single line');
 export const certificateGenerateInput = z.object({
-  name: z.string().trim().min(1, 'required').max(100),
+  name: certificateName,
   commonName: z.string().trim().min(1, 'required').max(253),
   altNames: z.array(z.string().trim().min(1)).default([]),
   days: z.number().int().min(1).max(3650).default(825),
+  /** self-signed: on its own; local-ca: issued by this server's local CA (made on first use), whose certificate the classroom installs once. */
+  kind: z.enum(['self-signed', 'local-ca']).default('self-signed'),
+  /** Renew in place: the ports that use this certificate keep using it, with the new one. */
+  replaceId: id.optional(),
+});
+const pemText = z.string().max(1_000_000);
+export const certificateImportInput = z
+  .object({
+    name: certificateName,
+    /** PEM: the certificate, possibly with its chain and key in the same text. */
+    certPem: pemText.optional(),
+    keyPem: pemText.optional(),
+    /** Of an encrypted PEM key, or of the PFX. */
+    passphrase: z.string().max(1024).optional(),
+    /** A PKCS#12 / PFX file, base64. */
+    pfxBase64: z.string().max(2_000_000).regex(/^[A-Za-z0-9+/=\s]*$/, 'not base64').optional(),
+    replaceId: id.optional(),
+  })
+  .refine((v) => (v.certPem !== undefined) !== (v.pfxBase64 !== undefined), { message: 'give either the PEM certificate or a PFX file', path: ['certPem'] });
+export const certificateExportInput = z.object({
+  id,
+  /** certificate: this one; ca: the root that issued it (to install on clients). */
+  part: z.enum(['certificate', 'chain', 'ca']).default('certificate'),
 });
 
 export const logsQuery = z.object({ limit: z.number().int().min(1).max(10_000).default(200) });

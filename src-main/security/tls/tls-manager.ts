@@ -1,0 +1,133 @@
+// The TLS side of every listener: one SecureContext per stored certificate, the port's default
+// certificate for clients that send no server name, and SNI for those that do (across SMTP,
+// POP3 and IMAP, STARTTLS and implicit TLS alike).
+//
+// Listeners never hold a certificate themselves: they ask this manager when a handshake starts.
+// So replacing or renewing a certificate (or changing the TLS settings) is a reload() here and a
+// setSecureContext() on each implicit-TLS server: the next handshake gets the new one, and the
+// sessions already open keep theirs (nothing is re-bound, nobody is disconnected).
+import { createSecureContext, type SecureContext } from 'node:tls';
+import { inspect, nameMatches } from './certificates';
+
+export interface CertificateMaterial {
+  readonly id: number;
+  readonly certPem: string;
+  readonly keyPem: string;
+  /** Intermediate certificates, PEM, leaf's issuer first ('' for none). */
+  readonly chainPem: string;
+}
+
+export interface TlsSettings {
+  readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
+  /** OpenSSL cipher list for TLS 1.2 ('' = Node's default, which has no weak ciphers). */
+  readonly ciphers: string;
+  /** Prefer the server's cipher order over the client's. */
+  readonly honorCipherOrder: boolean;
+}
+
+/** What tls.createServer(), setSecureContext() and smtp-server take. */
+export interface TlsServerOptions {
+  readonly key: string;
+  readonly cert: string;
+  readonly minVersion: TlsSettings['minVersion'];
+  readonly ciphers?: string;
+  readonly honorCipherOrder: boolean;
+}
+
+export type SniCallback = (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => void;
+
+/** A port's view of the manager: read at each handshake, so always current. */
+export interface PortTls {
+  options(): TlsServerOptions;
+  context(): SecureContext;
+  readonly SNICallback: SniCallback;
+}
+
+interface Loaded {
+  readonly id: number;
+  readonly options: TlsServerOptions;
+  readonly context: SecureContext;
+  readonly names: readonly string[];
+  readonly notAfter: number;
+  /** A CA (the local one) issues certificates; it serves a port only when the admin assigns it. */
+  readonly isCa: boolean;
+}
+
+export class TlsManager {
+  private loaded: Loaded[] = [];
+  private failures = new Map<number, string>();
+
+  constructor(
+    private readonly load: () => readonly CertificateMaterial[],
+    private readonly settings: () => TlsSettings,
+  ) {
+    this.reload();
+  }
+
+  /** Builds every context again from the store (certificates or TLS settings changed). */
+  reload(): void {
+    const s = this.settings();
+    const next: Loaded[] = [];
+    const failures = new Map<number, string>();
+    for (const c of this.load()) {
+      const options: TlsServerOptions = {
+        key: c.keyPem,
+        cert: c.chainPem ? `${c.certPem.trim()}\n${c.chainPem.trim()}\n` : c.certPem,
+        minVersion: s.minVersion,
+        ...(s.ciphers ? { ciphers: s.ciphers } : {}),
+        honorCipherOrder: s.honorCipherOrder,
+      };
+      try {
+        const info = inspect(c.certPem);
+        next.push({ id: c.id, options, context: createSecureContext(options), names: info.names, notAfter: Date.parse(info.notAfter), isCa: info.isCa });
+      } catch (e) {
+        // One broken certificate (a key that no longer opens) must not take TLS down for all.
+        failures.set(c.id, (e as Error).message);
+      }
+    }
+    this.loaded = next;
+    this.failures = failures;
+  }
+
+  /** Certificates that could not be loaded, with the reason (shown in status). */
+  problems(): ReadonlyMap<number, string> {
+    return this.failures;
+  }
+
+  /** The certificate a port uses when the client names no server: its own, else the oldest one. */
+  private defaultFor(certificateId: number | null): Loaded | undefined {
+    return (certificateId !== null ? this.loaded.find((l) => l.id === certificateId) : undefined) ?? this.loaded.find((l) => !l.isCa);
+  }
+
+  /** The certificate for a requested server name: the port's own if it matches, else any that does. */
+  private forName(certificateId: number | null, servername: string): Loaded | undefined {
+    const own = this.defaultFor(certificateId);
+    const name = servername.toLowerCase().replace(/\.$/, '');
+    if (own && own.names.some((n) => nameMatches(n, name))) return own;
+    // Exact names before wildcards; among several, the one valid longest.
+    const candidates = this.loaded.filter((l) => !l.isCa && l.names.some((n) => nameMatches(n, name)));
+    candidates.sort((a, b) => Number(b.names.includes(name)) - Number(a.names.includes(name)) || b.notAfter - a.notAfter);
+    return candidates[0] ?? own;
+  }
+
+  /** undefined when there is no usable certificate at all. */
+  forPort(certificateId: number | null): PortTls | undefined {
+    if (!this.defaultFor(certificateId)) return undefined;
+    const current = (): Loaded => {
+      const l = this.defaultFor(certificateId);
+      if (!l) throw new Error('no certificate');
+      return l;
+    };
+    return {
+      options: () => current().options,
+      context: () => current().context,
+      SNICallback: (servername, cb) => {
+        try {
+          cb(null, this.forName(certificateId, servername)?.context);
+        } catch (e) {
+          cb(e as Error);
+        }
+      },
+    };
+  }
+}
