@@ -2,6 +2,7 @@
 // defaulted (shared/ipc/validate.ts); store errors become ApiError with the field they are about.
 // Every mutation calls `changed(area)` so that a running server applies it at once.
 import { open } from 'node:fs/promises';
+import { createSecureContext } from 'node:tls';
 import { createCertificateApi } from './certificate-service';
 import { ApiError, type ApiErrorCode } from '../shared/ipc/errors';
 import type { MainApiImpl, ConfigApplyResult } from '../shared/ipc/contract';
@@ -126,6 +127,14 @@ export function validateSettings(input: Record<string, unknown>): Partial<Settin
     if (typeof def === 'boolean' && typeof value !== 'boolean') throw fieldError(key, `expected true or false, not ${JSON.stringify(raw)}`);
     const r = SETTINGS_SCHEMA.shape[key].safeParse(value);
     if (!r.success) throw fieldError(key, r.error.issues[0]?.message ?? 'invalid value');
+    // A cipher list OpenSSL does not take would leave every TLS port without a context.
+    if (key === 'tls.ciphers' && r.data !== '') {
+      try {
+        createSecureContext({ ciphers: r.data as string });
+      } catch {
+        throw fieldError(key, 'OpenSSL does not accept this cipher list (example: ECDHE+AESGCM:ECDHE+CHACHA20)');
+      }
+    }
     out[key] = r.data;
   }
   return out as Partial<Settings>;

@@ -214,3 +214,17 @@ test('import: PEM with chain and an encrypted key, and PFX, made by openssl; bad
     tmp.remove();
   }
 });
+
+test('TLS settings are checked before they apply: a cipher list OpenSSL refuses is a field error, and TLS keeps working', async () => {
+  const srv = await startServer();
+  try {
+    await assert.rejects(srv.call('settings', 'set', { key: 'tls.ciphers', value: 'NOT-A-CIPHER' }), /tls\.ciphers: OpenSSL does not accept/);
+    await srv.call('settings', 'set', { key: 'tls.ciphers', value: 'ECDHE+AESGCM' });
+    const ports = await implicitPorts(srv, null);
+    const h = await handshake(ports.smtp, { maxVersion: 'TLSv1.2' });
+    assert.match(h.socket.getCipher().name, /GCM/);
+    h.socket.destroy();
+  } finally {
+    await srv.close();
+  }
+});
