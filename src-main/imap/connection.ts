@@ -300,6 +300,15 @@ export class ImapConnection {
       this.send({ tag: e.tag, command: 'NO', code: { name: 'TOOBIG' }, text: e.code === 'literal-too-big' ? 'Message too big' : 'Command too big' });
       return;
     }
+    if (e.code === 'line-too-long') {
+      // No IMAP client sends a command line this long without literals: as Dovecot does, the
+      // session ends (and the abuse counts toward auto-ban) instead of reading on.
+      this.send({ tag: e.tag, command: 'BAD', text: e.message });
+      this.deps.guard.abuse(this.opts.ip, 'IMAP command line too long');
+      this.send({ tag: '*', command: 'BYE', text: 'Command line too long' });
+      this.closeAfterOutput();
+      return;
+    }
     this.bad(e.tag, e.message);
   }
 
@@ -307,6 +316,7 @@ export class ImapConnection {
     this.badCommands++;
     this.send({ tag, command: 'BAD', text });
     if (this.badCommands > MAX_BAD_COMMANDS) {
+      this.deps.guard.abuse(this.opts.ip, 'too many invalid IMAP commands');
       this.send({ tag: '*', command: 'BYE', text: 'Too many invalid commands' });
       this.closeAfterOutput();
     }

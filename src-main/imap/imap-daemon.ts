@@ -24,6 +24,7 @@ export function createImapListener(entry: TcpIpPort, bindPort: number, deps: Ima
     greeting: () => deps.settings()['imap.welcomeMessage'] || 'Buzon IMAP server ready',
     refuse: {
       busy: '* BYE [UNAVAILABLE] Too many connections, try again later\r\n',
+      busyIp: '* BYE [UNAVAILABLE] Too many connections from your address, try again later\r\n',
       banned: '* BYE [UNAVAILABLE] Too many failed logons from your address, try again later\r\n',
       range: '* BYE [UNAVAILABLE] Connection refused by IP range policy\r\n',
       shutdown: '* BYE Server shutting down\r\n',

@@ -175,6 +175,7 @@ export class Pop3Connection {
     this.badCommands++;
     this.err(text);
     if (this.badCommands > MAX_BAD_COMMANDS) {
+      this.deps.guard.abuse(this.opts.ip, 'too many bad POP3 commands');
       this.write('-ERR too many bad commands, closing\r\n');
       this.end();
     }

@@ -22,6 +22,7 @@ export function createPop3Listener(entry: TcpIpPort, bindPort: number, deps: Pop
     greeting: () => deps.settings()['pop3.welcomeMessage'] || 'POP3 server ready',
     refuse: {
       busy: '-ERR [SYS/TEMP] too many connections, try again later\r\n',
+      busyIp: '-ERR [SYS/TEMP] Too many connections from your address, try again later\r\n',
       banned: '-ERR [SYS/TEMP] too many failed logons from your address, try again later\r\n',
       range: '-ERR [SYS/PERM] connection refused by IP range policy\r\n',
       shutdown: '-ERR [SYS/TEMP] server shutting down\r\n',

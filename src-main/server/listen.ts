@@ -5,6 +5,7 @@ import type { IpRange } from '../shared/model/entities';
 import type { Settings } from '../shared/model/settings';
 import type { AuthService } from '../security/auth/auth-service';
 import type { Autoban } from '../security/autoban/autoban';
+import type { ConnectionGuard } from '../security/connection-guard';
 import type { Logger } from '../logging/logger';
 import type { Clock } from './clock';
 
@@ -15,6 +16,8 @@ export interface ProtocolDeps {
   readonly ranges: () => readonly IpRange[];
   readonly auth: AuthService;
   readonly autoban: Autoban;
+  /** Connections per IP, and protocol abuse toward auto-ban. */
+  readonly guard: ConnectionGuard;
   readonly logger: Logger;
   readonly clock: Clock;
 }

@@ -42,6 +42,7 @@ import type { MainApiImpl, MainEvents, EventName } from '../shared/ipc/contract'
 import type { IpRange, PortStatus, ServerStatus, TcpIpPort } from '../shared/model/entities';
 import type { Settings } from '../shared/model/settings';
 import { secretBoxFor } from '../security/secrets';
+import { ConnectionGuard } from '../security/connection-guard';
 import { createSrs } from '../delivery/srs';
 import { AutoResponder } from '../delivery/auto-responder';
 
@@ -168,6 +169,7 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
     },
   });
   const auth = new AuthService(repo, autoban, clock, () => settings()['server.defaultDomain']);
+  const guard = new ConnectionGuard(settings, autoban);
   const inboundStore = new InboundDelivery(db, mail, queue);
   // Messages being received: close() waits for them, so the database is never closed under one.
   const inflight = new Set<Promise<unknown>>();
@@ -192,11 +194,11 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
   } as InboundDelivery;
   let outbound: OutboundEngine | undefined;
   const counters = { smtpSessions: 0, pop3Sessions: 0, imapSessions: 0, messagesAccepted: 0, messagesRejected: 0, authFailures: 0 };
-  const smtpDeps: SmtpDeps = { settings, hostName, ranges, directory, auth, autoban, repo, inbound, srs, logger, clock, counters };
+  const smtpDeps: SmtpDeps = { settings, hostName, ranges, directory, auth, autoban, guard, repo, inbound, srs, logger, clock, counters };
   const maildrop = new MaildropStore(db, files, mailboxEvents);
-  const pop3Deps: Pop3Deps = { settings, hostName, ranges, auth, autoban, maildrop, locks: new Set(), logger, clock, counters };
+  const pop3Deps: Pop3Deps = { settings, hostName, ranges, auth, autoban, guard, maildrop, locks: new Set(), logger, clock, counters };
   const mailboxes = new MailboxStore(db, files, mail, mailboxEvents);
-  const imapDeps: ImapDeps = { settings, hostName, ranges, auth, autoban, mailboxes, mailStore: mail, events: mailboxEvents, logger, clock, counters };
+  const imapDeps: ImapDeps = { settings, hostName, ranges, auth, autoban, guard, mailboxes, mailStore: mail, events: mailboxEvents, logger, clock, counters };
 
   // Bounces and auto-replies are submitted like any message, from the null sender: to a local
   // address's INBOX (and on to where it forwards), or queued for a remote one.

@@ -19,7 +19,7 @@ import type { MessageFiles } from '../store/message-files';
 import type { LogSink } from '../logging/logger';
 import type { Clock } from './clock';
 import { hashPassword, isPasswordHash } from '../security/auth/password-hash';
-import { isValidIp, normalizeIp, rangeContains } from '../security/ip/ip-ranges';
+import { isValidIp, normalizeIp, parseIpList, rangeContains } from '../security/ip/ip-ranges';
 import { DEFAULT_IP_RANGES, DEFAULT_PORTS } from './defaults';
 import { exportConfig, applyConfig } from './config-document';
 
@@ -127,6 +127,13 @@ export function validateSettings(input: Record<string, unknown>): Partial<Settin
     if (typeof def === 'boolean' && typeof value !== 'boolean') throw fieldError(key, `expected true or false, not ${JSON.stringify(raw)}`);
     const r = SETTINGS_SCHEMA.shape[key].safeParse(value);
     if (!r.success) throw fieldError(key, r.error.issues[0]?.message ?? 'invalid value');
+    if (key === 'autoban.exempt') {
+      try {
+        parseIpList(r.data as string);
+      } catch (e) {
+        throw fieldError(key, (e as Error).message);
+      }
+    }
     // A cipher list OpenSSL does not take would leave every TLS port without a context.
     if (key === 'tls.ciphers' && r.data !== '') {
       try {

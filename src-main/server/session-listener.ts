@@ -39,7 +39,7 @@ export interface SessionListenerSpec {
   readonly maxConnections: () => number;
   readonly greeting: () => string;
   /** Complete wire lines (CRLF included) for sockets refused before a session exists. */
-  readonly refuse: { readonly busy: string; readonly banned: string; readonly range: string; readonly shutdown: string };
+  readonly refuse: { readonly busy: string; readonly busyIp: string; readonly banned: string; readonly range: string; readonly shutdown: string };
   /** The text given to Session.shutdown(). */
   readonly shutdownText: string;
   /** Half-open sockets: commands sent before the client shut its side down are still answered. */
@@ -89,6 +89,13 @@ export function createSessionListener(entry: TcpIpPort, bindPort: number, deps: 
       }
       return;
     }
+    const release = deps.guard.acquire(ip);
+    if (!release) {
+      slog.info({ event: `${p}.connection.limited`, open: deps.guard.count(ip) }, 'refused: too many connections from this address');
+      socket.end(spec.refuse.busyIp);
+      return;
+    }
+    socket.once('close', release);
     const range = admission.range;
     spec.onSession();
     slog.info({ event: `${p}.connection.opened`, port: entry.port, range: range.name, tls: implicit }, 'connection');
@@ -96,7 +103,8 @@ export function createSessionListener(entry: TcpIpPort, bindPort: number, deps: 
       id,
       ip,
       secure: implicit,
-      plaintextAllowedInsecure: !range.requireTlsForAuth,
+      // "STARTTLS (required)" on the port: no logon in clear from anywhere, whatever the range says.
+      plaintextAllowedInsecure: !range.requireTlsForAuth && entry.security !== 'starttls-required',
       tls,
       starttls: !implicit && entry.security !== 'none' && tls !== undefined,
       log: slog,

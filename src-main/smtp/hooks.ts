@@ -60,6 +60,9 @@ function deny(cb: (err?: Error | null) => void, r: SmtpReply, log: Logger, event
 export function createHooks(deps: SmtpDeps, port: { id: number; security: PortSecurity; port: number }) {
   const log = deps.logger.child({ svc: 'smtp' });
 
+  // Each accepted session's slot in the per-IP count, given back when it closes.
+  const releases = new Map<string, () => void>();
+
   function onConnect(session: Session, cb: (err?: Error | null) => void): void {
     const ip = normalizeIp(session.remoteAddress);
     const sid = session.id;
@@ -70,9 +73,13 @@ export function createHooks(deps: SmtpDeps, port: { id: number; security: PortSe
         ? deny(cb, REPLIES.banned(), slog, 'smtp.connection.banned')
         : deny(cb, REPLIES.connectionRefused(), slog, 'smtp.connection.refused', { range: admission.range?.name ?? null });
     }
+    const release = deps.guard.acquire(ip);
+    if (!release) return deny(cb, REPLIES.tooManyFromIp(), slog, 'smtp.connection.limited', { open: deps.guard.count(ip) });
+    releases.set(sid, release);
     const range = admission.range;
     const s = deps.settings();
-    const authNeedsTls = range.requireTlsForAuth && !session.secure;
+    // A port with STARTTLS (required) takes no password in clear, from any range.
+    const authNeedsTls = (range.requireTlsForAuth || port.security === 'starttls-required') && !session.secure;
     session.buzon = {
       sid,
       ip,
@@ -83,6 +90,10 @@ export function createHooks(deps: SmtpDeps, port: { id: number; security: PortSe
       authNeedsTls,
       allowBareLf: s['smtp.allowBareLineFeeds'],
       maxInvalidCommands: s['smtp.disconnectAfterInvalidCommands'] ? s['smtp.maxInvalidCommands'] : 0,
+      onAbuse: (what: string) => {
+        slog.info({ event: 'smtp.connection.abuse', what }, `closed: ${what}`);
+        deps.guard.abuse(ip, what);
+      },
       qualify: (name: string) => {
         const q = deps.directory.qualify(name);
         return q.includes('@') ? q : `${q}@${deps.hostName()}`;
@@ -91,7 +102,11 @@ export function createHooks(deps: SmtpDeps, port: { id: number; security: PortSe
     session.disabledCommands = [...SERVICE_DISABLED(port.security), ...(authNeedsTls ? ['AUTH'] : [])];
     deps.counters.smtpSessions++;
     slog.info({ event: 'smtp.connection.opened', port: port.port, range: range.name, tls: session.secure }, 'connection');
-    cb();
+    // Until cb() runs there is no greeting, and smtp-server answers anything the client sends
+    // with "421 You talk too soon" and closes: the early-talker test.
+    const delay = s['smtp.greetingDelaySeconds'];
+    if (delay > 0) setTimeout(() => cb(), delay * 1000).unref();
+    else cb();
   }
 
   function onSecure(_socket: unknown, session: Session, cb: (err?: Error | null) => void): void {
@@ -288,6 +303,8 @@ export function createHooks(deps: SmtpDeps, port: { id: number; security: PortSe
   }
 
   function onClose(session: Session): void {
+    releases.get(session.id)?.();
+    releases.delete(session.id);
     session.buzon?.log.debug({ event: 'smtp.connection.closed' }, 'closed');
   }
 

@@ -40,6 +40,8 @@ export interface LenientSession {
   /** Unrecognised commands allowed before the session is closed (0: never closed for that). */
   readonly maxInvalidCommands: number;
   invalidCommands?: number;
+  /** The session is being closed for abusing the protocol (counts toward auto-ban). */
+  readonly onAbuse?: (what: string) => void;
 }
 
 const ENHANCED_PREFIX = /^[245]\.\d{1,3}\.\d{1,3} /;
@@ -120,6 +122,7 @@ export function installLenientInput(): void {
       if (!c._isSupported(verb)) {
         lenient.invalidCommands = (lenient.invalidCommands ?? 0) + 1;
         if (lenient.maxInvalidCommands > 0 && lenient.invalidCommands >= lenient.maxInvalidCommands) {
+          lenient.onAbuse?.('too many invalid commands');
           c.send(421, '4.7.0 Too many invalid commands, closing connection'); // a 421 closes the session
           return;
         }

@@ -40,4 +40,5 @@ export const REPLIES = {
   forwardingLoop: (addr: string) => reply(554, '5.4.6', `Mail forwarding loop for ${addr}`),
   tempFail: (detail: string) => reply(451, '4.3.0', 'Local error in processing, try again later', detail),
   tooManyConnections: () => reply(421, '4.7.0', 'Too many connections, try again later'),
+  tooManyFromIp: () => reply(421, '4.7.0', 'Too many connections from your address, try again later'),
 } as const;

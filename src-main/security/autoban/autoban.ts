@@ -4,7 +4,7 @@
 import type { ConfigRepo } from '../../store/config-repo';
 import type { Clock } from '../../server/clock';
 import type { Settings } from '../../shared/model/settings';
-import { normalizeIp } from '../ip/ip-ranges';
+import { ipInList, normalizeIp, parseIpList } from '../ip/ip-ranges';
 
 export interface AutobanEvents {
   banned(ip: string, until: Date, username: string): void;
@@ -20,15 +20,33 @@ export class Autoban {
     private readonly events: AutobanEvents,
   ) {}
 
+  private exemptText = '';
+  private exemptList: ReturnType<typeof parseIpList> = [];
+
+  /** In `autoban.exempt`: never banned, by auto-ban or by hand. */
+  isExempt(ip: string): boolean {
+    const text = this.settings()['autoban.exempt'];
+    if (text !== this.exemptText) {
+      this.exemptText = text;
+      try {
+        this.exemptList = parseIpList(text);
+      } catch {
+        this.exemptList = []; // validated when set; a bad stored value exempts no one
+      }
+    }
+    return this.exemptList.length > 0 && ipInList(this.exemptList, normalizeIp(ip));
+  }
+
   /** Refused at connect: the IP has an unexpired ban. */
   isAuthBanned(ip: string): boolean {
+    if (this.isExempt(ip)) return false;
     return this.repo.isBanned(normalizeIp(ip), this.clock.now().toISOString());
   }
 
   /** Counts a failed logon; returns true when this failure banned the IP. */
   recordFailure(ip: string, username: string): boolean {
     const s = this.settings();
-    if (!s['autoban.enabled']) return false;
+    if (!s['autoban.enabled'] || this.isExempt(ip)) return false;
     const key = normalizeIp(ip);
     const now = this.clock.now().getTime();
     const windowStart = now - s['autoban.resetMinutes'] * 60_000;

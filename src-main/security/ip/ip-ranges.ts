@@ -56,3 +56,35 @@ export function matchRange(ranges: readonly IpRange[], ip: string, now = new Dat
   }
   return best;
 }
+
+type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+/**
+ * A list of addresses and CIDR blocks, comma- or space-separated ("127.0.0.1, 192.168.1.0/24,
+ * ::1"), as the auto-ban exemptions are written. Throws with the entry that is not one.
+ */
+export function parseIpList(text: string): Cidr[] {
+  const out: Cidr[] = [];
+  for (const entry of text.split(/[\s,]+/).filter(Boolean)) {
+    try {
+      out.push(entry.includes('/') ? ipaddr.parseCIDR(entry) : ((a) => [a, a.kind() === 'ipv4' ? 32 : 128] as Cidr)(ipaddr.parse(entry)));
+    } catch {
+      throw new Error(`"${entry}" is not an IP address or a CIDR block (192.168.1.0/24)`);
+    }
+  }
+  return out;
+}
+
+/** Whether `ip` (normalised, see normalizeIp) is in one of the blocks. */
+export function ipInList(list: readonly Cidr[], ip: string): boolean {
+  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    addr = ipaddr.process(ip);
+  } catch {
+    return false;
+  }
+  return list.some(([net, bits]) => {
+    const a = net.kind() === 'ipv4' && addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress() ? (addr as ipaddr.IPv6).toIPv4Address() : addr;
+    return a.kind() === net.kind() && a.match([net, bits] as never);
+  });
+}

@@ -53,6 +53,9 @@ export const SETTINGS_SCHEMA = z.object({
   'smtp.maxMxHosts': z.number().int().min(1).max(100),
   'smtp.addDeliveredTo': z.boolean(),
   'smtp.reverseLookup': z.boolean(),
+  // Seconds the greeting waits (Postfix postscreen's "greet wait"): a client that talks first is
+  // an early talker (a spam bot) and gets 421. 0: only smtp-server's own 100 ms.
+  'smtp.greetingDelaySeconds': z.number().int().min(0).max(30),
   // POP3 / IMAP (used by their issues)
   'pop3.maxConnections': z.number().int().min(0).max(100000),
   'pop3.welcomeMessage': noNewlines(200),
@@ -64,6 +67,10 @@ export const SETTINGS_SCHEMA = z.object({
   'autoban.maxAttempts': z.number().int().min(1).max(1000),
   'autoban.resetMinutes': z.number().int().min(1).max(100000),
   'autoban.banMinutes': z.number().int().min(1).max(1000000),
+  // Addresses and CIDR blocks never banned (the teacher's PC, the school's NAT): "a, b/24".
+  'autoban.exempt': z.string().max(4000),
+  // Connections open at once from one IP, all protocols together (0 = no limit).
+  'security.maxConnectionsPerIp': z.number().int().min(0).max(100000),
   // Settings › Logging
   'logging.enabled': z.boolean(),
   'logging.application': z.boolean(),
@@ -125,6 +132,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   // smtp-server looks up the client's reverse DNS before the greeting; on a lab LAN without
   // DNS that delays every greeting by the resolver time-out, so it is off by default.
   'smtp.reverseLookup': false,
+  'smtp.greetingDelaySeconds': 0,
   'pop3.maxConnections': 0,
   'pop3.welcomeMessage': '',
   'imap.maxConnections': 0,
@@ -134,6 +142,8 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   'autoban.maxAttempts': 3,
   'autoban.resetMinutes': 30,
   'autoban.banMinutes': 60,
+  'autoban.exempt': '',
+  'security.maxConnectionsPerIp': 50,
   // hMailServer: logging off by default. Ours logs to daily files from the start, since the live
   // log is how classrooms see what the server did.
   'logging.enabled': true,

@@ -54,3 +54,15 @@ test('a successful logon clears the count; auto-ban off never bans', () => {
   for (let i = 0; i < 10; i++) assert.equal(off.ab.recordFailure('10.0.0.2', 'u'), false);
   assert.equal(off.ab.isAuthBanned('10.0.0.2'), false);
 });
+
+test('autoban.exempt: listed addresses and blocks are never banned (nor refused for an older ban); others are', () => {
+  const t = setup({ 'autoban.exempt': '192.168.1.0/24, 10.0.0.9 ::1' });
+  for (let i = 0; i < 5; i++) assert.equal(t.ab.recordFailure('192.168.1.50', 'x@aula.test'), false);
+  assert.equal(t.ab.recordFailure('::ffff:10.0.0.9', 'x'), false);
+  assert.deepEqual(t.banned, []);
+  // A ban made before the exemption (or by hand) does not lock out an exempt address.
+  t.repo.ban('10.0.0.9', 'by hand', t.iso(), new Date(Date.parse(t.iso()) + 3_600_000).toISOString());
+  assert.equal(t.ab.isAuthBanned('10.0.0.9'), false);
+  for (let i = 0; i < 3; i++) t.ab.recordFailure('192.168.2.1', 'x');
+  assert.deepEqual(t.banned, ['192.168.2.1'], 'outside the block: banned');
+});
