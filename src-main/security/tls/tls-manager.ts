@@ -6,6 +6,7 @@
 // So replacing or renewing a certificate (or changing the TLS settings) is a reload() here and a
 // setSecureContext() on each implicit-TLS server: the next handshake gets the new one, and the
 // sessions already open keep theirs (nothing is re-bound, nobody is disconnected).
+import { constants as cryptoConstants } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { inspect, nameMatches } from './certificates';
 
@@ -17,9 +18,24 @@ export interface CertificateMaterial {
   readonly chainPem: string;
 }
 
+/**
+ * The TLS 1.2 suites when `tls.ciphers` is empty: Mozilla's "intermediate" list without the DHE
+ * ones (ECDHE key exchange, AEAD only). Node's own default also has CBC and static-RSA suites,
+ * which testssl.sh reports (LUCKY13, no forward secrecy); every client of the last decade has
+ * these. TLS 1.3 suites are OpenSSL's and always AEAD.
+ */
+export const DEFAULT_CIPHERS = [
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+
 export interface TlsSettings {
   readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
-  /** OpenSSL cipher list for TLS 1.2 ('' = Node's default, which has no weak ciphers). */
+  /** OpenSSL cipher list for TLS 1.2 ('' = DEFAULT_CIPHERS). */
   readonly ciphers: string;
   /** Prefer the server's cipher order over the client's. */
   readonly honorCipherOrder: boolean;
@@ -32,6 +48,8 @@ export interface TlsServerOptions {
   readonly minVersion: TlsSettings['minVersion'];
   readonly ciphers?: string;
   readonly honorCipherOrder: boolean;
+  /** OpenSSL options: no renegotiation at all (a client-initiated one is a DoS lever, and mail never needs it). */
+  readonly secureOptions: number;
 }
 
 export type SniCallback = (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => void;
@@ -74,8 +92,9 @@ export class TlsManager {
         key: c.keyPem,
         cert: c.chainPem ? `${c.certPem.trim()}\n${c.chainPem.trim()}\n` : c.certPem,
         minVersion: s.minVersion,
-        ...(s.ciphers ? { ciphers: s.ciphers } : {}),
+        ciphers: s.ciphers || DEFAULT_CIPHERS,
         honorCipherOrder: s.honorCipherOrder,
+        secureOptions: cryptoConstants.SSL_OP_NO_RENEGOTIATION,
       };
       try {
         const info = inspect(c.certPem);

@@ -82,8 +82,8 @@ export const SETTINGS_SCHEMA = z.object({
   'logging.keepDays': z.number().int().min(1).max(3650),
   // Settings › Advanced › SSL/TLS
   'tls.minVersion': z.enum(['TLSv1.2', 'TLSv1.3']),
-  // OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are fixed by OpenSSL). Empty: Node's default,
-  // which has only forward-secret AEAD and CBC-SHA2 suites (no RC4, 3DES, export or NULL).
+  // OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are fixed by OpenSSL). Empty: ECDHE with
+  // AES-GCM or ChaCha20-Poly1305 only (Mozilla's "intermediate" list; see tls-manager.ts).
   'tls.ciphers': noNewlines(2000),
   'tls.preferServerCiphers': z.boolean(),
 });

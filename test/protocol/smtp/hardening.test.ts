@@ -2,7 +2,8 @@
 // together), over-long IMAP lines ending the session, and abuse counted toward auto-ban.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../../helpers/start-server';
+import { startServer, type TestServer } from '../../helpers/start-server';
+import { until } from './kit';
 import { LineClient } from '../../helpers/line-client';
 
 test('per-address limit: the connection over it gets 421 (SMTP), BYE (IMAP) or -ERR (POP3); a closed one frees its slot', async () => {
@@ -73,27 +74,29 @@ test('with a greeting delay, a client that talks before the greeting gets 421 an
   }
 });
 
+/** Sets a port entry to STARTTLS (required); resolves with the port its new listener got. */
+async function requireStartTls(srv: TestServer, protocol: 'smtp' | 'pop3' | 'imap', port: number): Promise<number> {
+  const before = srv.host.boundPort(protocol, port);
+  const ports = await srv.call<{ id: number; protocol: string; port: number }[]>('ports', 'list');
+  await srv.call('ports', 'update', { id: ports.find((p) => p.protocol === protocol && p.port === port)!.id, security: 'starttls-required' });
+  // The listener is bound again (its security changed): wait for the new one.
+  await until(() => {
+    const now = srv.host.boundPort(protocol, port);
+    return now !== undefined && now !== before;
+  }, `${protocol} ${port} bound again`);
+  return srv.host.boundPort(protocol, port)!;
+}
+
 test('a POP3 or IMAP port set to STARTTLS (required) refuses a logon in clear, even from "My computer"', async () => {
   const srv = await startServer();
   try {
-    const ports = await srv.call<{ id: number; protocol: string; port: number }[]>('ports', 'list');
-    for (const [protocol, port] of [['pop3', 110], ['imap', 143]] as const) {
-      const id = ports.find((p) => p.protocol === protocol && p.port === port)!.id;
-      await srv.call('ports', 'update', { id, security: 'starttls-required' });
-    }
-    let pop: LineClient | undefined;
-    for (let i = 0; i < 100 && !pop; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      const p = srv.host.boundPort('pop3', 110);
-      const i2 = srv.host.boundPort('imap', 143);
-      if (p && i2 && srv.host.status().listeners.every((l) => l.state !== 'stopped')) pop = await LineClient.open(p);
-    }
-    assert.ok(pop);
+    const pop = await LineClient.open(await requireStartTls(srv, 'pop3', 110));
+    const imapPort = await requireStartTls(srv, 'imap', 143);
     assert.match(await pop.line(), /^\+OK/);
     pop.send('USER cuenta1@aula.test');
     assert.match(await pop.line(), /^-ERR/);
     pop.close();
-    const imap = await LineClient.open(srv.host.boundPort('imap', 143)!);
+    const imap = await LineClient.open(imapPort);
     assert.match(await imap.line(), /^\* OK/);
     imap.send('a LOGIN cuenta1@aula.test secreto1');
     assert.match(await imap.line(), /^a NO \[PRIVACYREQUIRED\]/);
@@ -106,15 +109,7 @@ test('a POP3 or IMAP port set to STARTTLS (required) refuses a logon in clear, e
 test('an SMTP port set to STARTTLS (required) takes no AUTH and no MAIL in clear, even from "My computer"', async () => {
   const srv = await startServer();
   try {
-    const ports = await srv.call<{ id: number; protocol: string; port: number }[]>('ports', 'list');
-    await srv.call('ports', 'update', { id: ports.find((p) => p.protocol === 'smtp' && p.port === 587)!.id, security: 'starttls-required' });
-    let c: LineClient | undefined;
-    for (let i = 0; i < 100 && !c; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      const p = srv.host.boundPort('smtp', 587);
-      if (p && p !== srv.submissionPort) c = await LineClient.open(p);
-    }
-    assert.ok(c, 'the listener was bound again');
+    const c = await LineClient.open(await requireStartTls(srv, 'smtp', 587));
     assert.match((await c.reply()).text, /^220 /);
     await c.cmd('EHLO cliente.test');
     assert.match((await c.cmd(`AUTH PLAIN ${Buffer.from('\0cuenta1@aula.test\0secreto1').toString('base64')}`)).text, /^538 5\.7\.11 /);

@@ -50,7 +50,7 @@ interface Handshake {
 }
 
 /** Implicit TLS: the handshake, the server certificate and the first line of the greeting. */
-function handshake(port: number, opts: { servername?: string; ca?: string; maxVersion?: 'TLSv1.2' } = {}): Promise<Handshake> {
+function handshake(port: number, opts: { servername?: string; ca?: string; maxVersion?: 'TLSv1.2'; ciphers?: string } = {}): Promise<Handshake> {
   return new Promise((resolve, reject) => {
     const s = tlsConnect({
       host: '127.0.0.1',
@@ -59,6 +59,7 @@ function handshake(port: number, opts: { servername?: string; ca?: string; maxVe
       ...(opts.servername ? { servername: opts.servername } : {}),
       ...(opts.ca ? { ca: opts.ca } : {}),
       ...(opts.maxVersion ? { maxVersion: opts.maxVersion } : {}),
+      ...(opts.ciphers ? { ciphers: opts.ciphers } : {}),
       rejectUnauthorized: false,
     });
     s.once('error', reject);
@@ -218,9 +219,32 @@ test('import: PEM with chain and an encrypted key, and PFX, made by openssl; bad
 test('TLS settings are checked before they apply: a cipher list OpenSSL refuses is a field error, and TLS keeps working', async () => {
   const srv = await startServer();
   try {
+    const ports = await implicitPorts(srv, null);
+    // By default no CBC and no static-RSA suites in TLS 1.2 (what testssl.sh calls obsolete).
+    await assert.rejects(handshake(ports.imap, { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-SHA256:AES128-GCM-SHA256' }), /handshake failure|no shared cipher|alert/i);
+    const chacha = await handshake(ports.imap, { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-CHACHA20-POLY1305' });
+    assert.equal(chacha.socket.getCipher().name, 'ECDHE-RSA-CHACHA20-POLY1305');
+    chacha.socket.destroy();
+    // No client-initiated renegotiation (testssl.sh calls it a DoS threat), on any protocol.
+    for (const port of Object.values(ports)) {
+      const h = await handshake(port, { maxVersion: 'TLSv1.2' });
+      h.socket.on('error', () => undefined);
+      // Refused: an error, a closed connection, or no new handshake at all (OpenSSL's
+      // no_renegotiation warning leaves the client waiting); a renegotiation that completes fails.
+      const refused = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(true), 3000);
+        const ok = h.socket.renegotiate({ rejectUnauthorized: false }, (err) => {
+          clearTimeout(timer);
+          resolve(err !== null);
+        });
+        if (!ok) resolve(true);
+        h.socket.once('close', () => resolve(true));
+      });
+      assert.ok(refused, `renegotiation refused on ${port}`);
+      h.socket.destroy();
+    }
     await assert.rejects(srv.call('settings', 'set', { key: 'tls.ciphers', value: 'NOT-A-CIPHER' }), /tls\.ciphers: OpenSSL does not accept/);
     await srv.call('settings', 'set', { key: 'tls.ciphers', value: 'ECDHE+AESGCM' });
-    const ports = await implicitPorts(srv, null);
     const h = await handshake(ports.smtp, { maxVersion: 'TLSv1.2' });
     assert.match(h.socket.getCipher().name, /GCM/);
     h.socket.destroy();
