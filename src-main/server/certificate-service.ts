@@ -12,6 +12,7 @@ import { ApiError } from '../shared/ipc/errors';
 import {
   CertificateError,
   checkCertificate,
+  defaultNames,
   describeCertificate,
   generateLocalCa,
   generateSelfSigned,
@@ -100,8 +101,10 @@ export function createCertificateApi(repo: ConfigRepo, clock: Clock, changed: (a
       const row = rowOf(id);
       return { ...infoOf(id), certPem: row.certPem, chainPem: row.chainPem };
     },
-    generateSelfSigned: ({ name, commonName, altNames, days, kind, replaceId }) => {
+    generateSelfSigned: ({ name, commonName, altNames: given, days, kind, replaceId }) => {
       if (replaceId !== undefined) rowOf(replaceId);
+      // No names given: the host name and its smtp./imap./pop. siblings, as clients are set up.
+      const altNames = given.length ? given : defaultNames(commonName);
       const now = clock.now();
       let id: number;
       if (kind === 'local-ca') {

@@ -25,6 +25,11 @@
 //    once, e.g. `nc host 25 < mails.txt`), the continuation that the second message's end set up
 //    was wiped, and whatever followed it (QUIT, a third message) was never read: the session hung
 //    until the idle time-out. We clear the continuation before running it.
+// 5. A command deadline (SMTPConnection#init, #_onCommand, #_onClose): the library's idle time-out
+//    restarts on every byte, so a client that trickles a byte every few minutes (slow-loris) holds
+//    a connection for ever. Here a command line must be complete within COMMAND_DEADLINE_MS of
+//    the previous one (RFC 5321 §4.5.3.2: 5 minutes), else `421 4.4.2` and the session ends. Data
+//    transfer (after DATA) is left to the library's own time-outs and the size limit.
 //
 // The hooks check that the library still has the methods they wrap and fail loudly at start-up
 // otherwise; test/protocol/smtp covers each behaviour.
@@ -52,6 +57,8 @@ const ADDRESS_CMD = /^(MAIL FROM|RCPT TO)\s*:\s*([^\s<>]+)((?:\s+[^\s<>]+)*)\s*$
 const SPACED_CMD = /^(MAIL FROM|RCPT TO)\s*:\s*(<[^<>]*>)(.*)$/i;
 
 let installed = false;
+/** RFC 5321 §4.5.3.2: 5 minutes for a command; a test may shorten it (BUZON_SMTP_COMMAND_DEADLINE_MS). */
+const COMMAND_DEADLINE_MS = Number(process.env.BUZON_SMTP_COMMAND_DEADLINE_MS) || 5 * 60_000;
 
 type Conn = {
   session: { buzon?: LenientSession };
@@ -83,6 +90,8 @@ export function installLenientInput(): void {
   if (
     !connProto ||
     typeof connProto._onCommand !== 'function' ||
+    typeof connProto.init !== 'function' ||
+    typeof connProto._onClose !== 'function' ||
     typeof connProto.send !== 'function' ||
     !streamProto ||
     typeof streamProto._write !== 'function' ||
@@ -91,8 +100,31 @@ export function installLenientInput(): void {
     throw new Error('smtp-server internals changed: src-main/smtp/lenient-input.ts must be updated for this version');
   }
 
+  type Timed = Conn & { _buzonDeadline?: NodeJS.Timeout; _dataStream?: unknown; _closed?: boolean; _closing?: boolean; send(code: number, text: string): void; close(): void };
+  const arm = (c: Timed): void => {
+    if (c._buzonDeadline) clearTimeout(c._buzonDeadline);
+    c._buzonDeadline = setTimeout(() => {
+      if (c._closed || c._closing) return;
+      if (c._dataStream) return arm(c); // receiving a message: the library's time-outs apply
+      c.send(421, '4.4.2 Timeout: command line not completed in time, closing connection');
+      c.close();
+    }, COMMAND_DEADLINE_MS);
+    c._buzonDeadline.unref();
+  };
+  const init = connProto.init as (this: Timed) => void;
+  connProto.init = function (this: Timed) {
+    arm(this);
+    return init.call(this);
+  };
+  const onClose = connProto._onClose as (this: Timed) => void;
+  connProto._onClose = function (this: Timed) {
+    if (this._buzonDeadline) clearTimeout(this._buzonDeadline);
+    return onClose.call(this);
+  };
+
   const onCommand = connProto._onCommand as (this: Conn, command: Buffer, cb: () => void) => void;
   connProto._onCommand = function (this: Conn, command: Buffer, callback: () => void) {
+    arm(this as Timed);
     const lenient = this.session?.buzon;
     if (lenient && this._parser) this._parser.allowBareLf = lenient.allowBareLf;
     if (lenient && command && command.length < 2048) {

@@ -252,3 +252,13 @@ test('TLS settings are checked before they apply: a cipher list OpenSSL refuses 
     await srv.close();
   }
 });
+
+test('a certificate generated without names gets the host name and its smtp./imap./pop. siblings', async () => {
+  const srv = await startServer();
+  try {
+    const c = await srv.call<CertificateInfo>('certificates', 'generateSelfSigned', { name: 'auto', commonName: 'mail.aula.test' });
+    assert.deepEqual([...c.names].sort(), ['imap.aula.test', 'mail.aula.test', 'pop.aula.test', 'smtp.aula.test']);
+  } finally {
+    await srv.close();
+  }
+});
