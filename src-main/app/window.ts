@@ -4,7 +4,9 @@ import { BrowserWindow, session, shell } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-export const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+import { CSP } from '../shared/csp';
+
+export { CSP };
 
 export function createMainWindow(rendererDir: string, preloadFile: string): { window: BrowserWindow; isTrustedUrl: (url: string) => boolean } {
   const index = join(rendererDir, 'index.html');

@@ -11,6 +11,21 @@ import { validateInput } from '../shared/ipc/validate';
 import type { MainApiImpl } from '../shared/ipc/contract';
 import { createServerHost, type ServerHost } from '../server/server-host';
 import type { LogEntry } from '../shared/model/entities';
+import { createWebAdmin, type WebAdmin } from '../web/web-admin';
+import { fileURLToPath } from 'node:url';
+
+/** The built renderer (npm run build), served by the web admin. */
+const RENDERER_DIR = fileURLToPath(new URL('../../out/renderer', import.meta.url));
+
+/** One line from standard input (a password typed or piped), without its line end. */
+async function readStdinLine(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) {
+    text += String(chunk);
+    if (text.includes('\n')) break;
+  }
+  return text.split(/\r?\n/)[0] ?? '';
+}
 
 export class UsageError extends Error {}
 
@@ -18,7 +33,9 @@ const HELP = `buzon — mail server (SMTP, POP3, IMAP, outbound delivery) with a
 
 Usage: buzon [--data DIR] [--json] <command> ...
 
-  serve [--ephemeral-ports] [--quiet]   run the server until Ctrl+C (SIGINT/SIGTERM)
+  serve [--ephemeral-ports] [--quiet] [--web-port N] [--no-web]
+                                         run the server (and the web admin) until Ctrl+C
+  admin-password set [--password P]      the web admin's password (read from stdin when not given)
   status                                 server status and listeners
   domain   list | show NAME | add NAME [--alias A ...] [--catch-all ADDR] [--plus-addressing]
            | set NAME --field value ... | remove NAME
@@ -61,7 +78,7 @@ interface Parsed {
   options: Map<string, string[]>;
 }
 
-const FLAGS = new Set(['json', 'all', 'quiet', 'ephemeral-ports', 'help', 'plus-addressing', 'disabled', 'require-auth', 'keep-copy', 'local-ca', 'ca', 'chain']);
+const FLAGS = new Set(['json', 'all', 'quiet', 'no-web', 'ephemeral-ports', 'help', 'plus-addressing', 'disabled', 'require-auth', 'keep-copy', 'local-ca', 'ca', 'chain']);
 
 export function parseArgs(argv: string[]): Parsed {
   const positional: string[] = [];
@@ -123,7 +140,8 @@ const FIELD_COMMANDS = new Set(['route add', 'route set', 'domain add', 'domain 
 const COMMAND_OPTIONS: Record<string, readonly string[]> = {
   'cert import': ['cert', 'key', 'pfx', 'password', 'passphrase', 'replace'],
   'cert export': ['ca', 'chain', 'out'],
-  serve: ['ephemeral-ports', 'quiet'],
+  serve: ['ephemeral-ports', 'quiet', 'web-port', 'no-web'],
+  'admin-password set': ['password'],
   'config export': ['all', 'format'],
   logs: ['limit'],
   'dkim generate': ['selector', 'algorithm'],
@@ -203,6 +221,13 @@ export async function main(argv: string[], out: Out = (t) => process.stdout.writ
     };
 
     switch (cmd) {
+      case 'admin-password': {
+        if (sub !== 'set') throw new UsageError('admin-password set [--password P]');
+        const given = p.options.get('password')?.at(-1) ?? (await readStdinLine());
+        await call(api, 'admin', 'setPassword', { password: given });
+        show({ ok: true }, () => 'administration password set');
+        return 0;
+      }
       case 'status': {
         const s = await call<Awaited<ReturnType<MainApiImpl['server']['status']>>>(api, 'server', 'status');
         show(s, () => `data: ${s.dataDir}\nhost name: ${s.hostName}\n` + table(s.listeners as unknown as Record<string, unknown>[], ['id', 'protocol', 'address', 'port', 'security', 'enabled', 'state', 'boundPort', 'error']));
@@ -656,8 +681,26 @@ async function serve(dataDir: string, p: Parsed, out: Out, err: Out): Promise<nu
     else if (l.state === 'failed') out(`  FAILED     ${what}: ${l.error}${l.hint ? ` — ${l.hint}` : ''}`);
     else out(`  ${l.state.padEnd(10)} ${what}${l.error ? `: ${l.error}` : ''}`);
   }
+  const s = host.repo.getSettings();
+  let web: WebAdmin | undefined;
+  if (s['webadmin.enabled'] && !p.options.has('no-web')) {
+    const webPort = p.options.get('web-port')?.at(-1);
+    try {
+      web = createWebAdmin(host, {
+        address: s['webadmin.address'],
+        port: webPort !== undefined ? wholeNumber(webPort, 'port', 'web-port') : p.options.has('ephemeral-ports') ? 0 : s['webadmin.port'],
+        staticDir: RENDERER_DIR,
+      });
+      await web.listen();
+      out(`  web admin  ${web.url()}${host.repo.getAdminPasswordHash() ? '' : ' (no administration password yet: buzon admin-password set)'}`);
+    } catch (e) {
+      web = undefined;
+      err(`buzon: the web admin could not start: ${(e as Error).message}`);
+    }
+  }
   out('ready');
   if (!stopping) await new Promise<void>((resolveStop) => (wake = resolveStop));
+  await web?.close();
   await host.close();
   out('stopped');
   return 0;

@@ -6,8 +6,8 @@
 //   - events are forwarded from the server host to the window.
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { CHANNELS, EVENT_CHANNELS } from '../shared/ipc/channels';
-import { ApiError, type ApiResult } from '../shared/ipc/errors';
-import { validateInput } from '../shared/ipc/validate';
+import type { ApiResult } from '../shared/ipc/errors';
+import { invokeApi } from '../server/invoke';
 import type { ServerHost } from '../server/server-host';
 
 export function registerIpc(host: ServerHost, window: () => BrowserWindow | undefined, isTrustedUrl: (url: string) => boolean): () => void {
@@ -22,15 +22,7 @@ export function registerIpc(host: ServerHost, window: () => BrowserWindow | unde
         if (!w || event.sender !== w.webContents || !frame || frame !== w.webContents.mainFrame || !isTrustedUrl(frame.url)) {
           return { ok: false, error: { code: 'UNAUTHORIZED', message: 'IPC from an untrusted frame' } };
         }
-        try {
-          const valid = validateInput(ns, method, input);
-          const fn = (host.api as unknown as Record<string, Record<string, (i: unknown) => unknown>>)[ns]![method]!;
-          return { ok: true, value: await fn(valid) };
-        } catch (e) {
-          if (e instanceof ApiError) return { ok: false, error: e.toData() };
-          host.logger.error({ svc: 'admin', event: 'admin.error', channel, err: String(e) }, 'admin API call failed');
-          return { ok: false, error: { code: 'INTERNAL', message: 'internal error (see the log)' } };
-        }
+        return invokeApi(host.api, host.logger, ns, method, input);
       });
     }
   }

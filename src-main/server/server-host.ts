@@ -93,6 +93,9 @@ export interface ServerHost {
   readonly outbound: OutboundEngine | undefined;
   readonly logger: Logger;
   readonly sink: LogSink;
+  readonly autoban: Autoban;
+  /** The server's default certificate, for the web admin on a LAN address (HTTPS). */
+  defaultTls(): PortTls | undefined;
   on<E extends EventName>(event: E, fn: (payload: MainEvents[E]) => void): () => void;
   start(): Promise<ServerStatus>;
   stop(): Promise<ServerStatus>;
@@ -583,6 +586,8 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
     outbound,
     logger,
     sink,
+    autoban,
+    defaultTls: () => tlsManager.forPort(null),
     on(event, fn) {
       events.on(event, fn as (p: unknown) => void);
       return () => events.off(event, fn as (p: unknown) => void);

@@ -176,6 +176,12 @@ export function createServices(d: ServiceDeps): MainApiImpl {
       start: () => d.start(),
       stop: () => d.stop(),
     },
+    admin: {
+      setPassword: async ({ password }) => {
+        repo.setAdminPasswordHash(await hashPassword(password));
+        changed('admin');
+      },
+    },
     settings: {
       get: () => maskSettings(repo.getSettings()),
       set: ({ key, value }) => {

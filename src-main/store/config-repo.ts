@@ -264,6 +264,15 @@ export class ConfigRepo {
     })();
   }
 
+  /** The administration password's scrypt hash (hMailServer "Administration password"), or null. */
+  getAdminPasswordHash(): string | null {
+    return (this.sql("SELECT value FROM settings WHERE key = 'admin.passwordHash'").get() as { value: string } | undefined)?.value ?? null;
+  }
+
+  setAdminPasswordHash(hash: string): void {
+    this.sql("INSERT INTO settings (key, value) VALUES ('admin.passwordHash', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(hash);
+  }
+
   /** Keys whose value differs from the default (what `config export` shows). */
   changedSettingKeys(): SettingKey[] {
     return (this.sql('SELECT key FROM settings ORDER BY key').all() as { key: string }[]).map((r) => r.key).filter(isSettingKey);

@@ -37,7 +37,7 @@ function open(port: number, localAddress: string): Promise<{ socket: Socket; fir
 }
 
 /** Writes until the server closes the connection or `bytes` are out; resolves with whether it was closed by the server. */
-function flood(socket: Socket, chunk: () => Buffer, bytes: number): Promise<boolean> {
+function flood(socket: Socket, chunk: () => Buffer, bytes: number, awaitClose = true): Promise<boolean> {
   return new Promise((resolve) => {
     let sent = 0;
     let done = false;
@@ -55,7 +55,10 @@ function flood(socket: Socket, chunk: () => Buffer, bytes: number): Promise<bool
         if (!socket.write(c)) return void socket.once('drain', pump);
       }
       // All written (much of it may still sit in socket buffers): give the server time to get to it.
-      if (sent >= bytes) setTimeout(() => finish(socket.destroyed), 30_000).unref();
+      if (sent >= bytes) {
+        if (!awaitClose) finish(socket.destroyed);
+        else setTimeout(() => finish(socket.destroyed), 30_000).unref();
+      }
     };
     pump();
   });
@@ -104,7 +107,8 @@ test('1,000 idle connections, garbage and 1 MB lines: legitimate users are serve
       const abuse = abusers.map((a, i) =>
         i < GARBAGE
           ? flood(a.socket, () => Buffer.concat([randomBytes(200).map((b) => (b === 10 || b === 13 ? 65 : b)), Buffer.from('\r\n')]), 400_000)
-          : flood(a.socket, () => Buffer.alloc(64 * 1024, 0x41), 1024 * 1024),
+          : // POP3 drops an over-long line and reads on: nothing to wait for there.
+            flood(a.socket, () => Buffer.alloc(64 * 1024, 0x41), 1024 * 1024, i % 3 !== 1),
       );
 
       // The legitimate user, meanwhile.

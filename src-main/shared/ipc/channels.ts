@@ -3,6 +3,7 @@
 // table and API_SCHEMAS list the same methods.
 export const CHANNELS = {
   server: ['status', 'start', 'stop'],
+  admin: ['setPassword'],
   settings: ['get', 'set', 'update', 'reset'],
   domains: ['list', 'get', 'add', 'update', 'remove'],
   accounts: ['list', 'get', 'add', 'update', 'setPassword', 'remove'],

@@ -33,6 +33,8 @@ const none = z.object({}).strict().optional();
 
 export const API_SCHEMAS = {
   server: { status: none, start: none, stop: none },
+  /** hMailServer "Administration password": what the web admin asks for. */
+  admin: { setPassword: s.adminPasswordInput },
   settings: {
     get: none,
     set: s.settingSetInput,
@@ -147,6 +149,7 @@ export interface ConfigApplyResult {
 /** What each method resolves to. */
 export interface ApiOutputs {
   server: { status: ServerStatus; start: ServerStatus; stop: ServerStatus };
+  admin: { setPassword: void };
   settings: { get: Settings; set: Settings; update: Settings; reset: Settings };
   domains: { list: Domain[]; get: Domain; add: Domain; update: Domain; remove: void };
   accounts: { list: Account[]; get: Account; add: Account; update: Account; setPassword: void; remove: void };

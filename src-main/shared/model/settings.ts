@@ -80,6 +80,11 @@ export const SETTINGS_SCHEMA = z.object({
   'logging.tcpip': z.boolean(),
   'logging.debug': z.boolean(),
   'logging.keepDays': z.number().int().min(1).max(3650),
+  // Web admin (`buzon serve`): the UI in a browser. On 127.0.0.1 by default; any other address is
+  // served over HTTPS with the server's certificate.
+  'webadmin.enabled': z.boolean(),
+  'webadmin.address': z.string().max(64).regex(/^(127\.0\.0\.1|::1|0\.0\.0\.0|::|[0-9.]+|[0-9a-fA-F:]+)$/, 'an IP address of this computer'),
+  'webadmin.port': z.number().int().min(1).max(65535),
   // Settings › Advanced › SSL/TLS
   'tls.minVersion': z.enum(['TLSv1.2', 'TLSv1.3']),
   // OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are fixed by OpenSSL). Empty: ECDHE with
@@ -154,6 +159,9 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   'logging.tcpip': false,
   'logging.debug': false,
   'logging.keepDays': 30,
+  'webadmin.enabled': true,
+  'webadmin.address': '127.0.0.1',
+  'webadmin.port': 8090,
   'tls.minVersion': 'TLSv1.2',
   'tls.ciphers': '',
   'tls.preferServerCiphers': true,

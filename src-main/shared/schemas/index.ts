@@ -46,6 +46,7 @@ function updateOf<T extends z.ZodRawShape>(obj: z.ZodObject<T>) {
 }
 
 export const password = z.string().min(6, 'at least 6 characters').max(256);
+export const adminPasswordInput = z.object({ password: z.string().min(8, 'at least 8 characters').max(256) });
 export const id = z.number().int().positive();
 
 const optionalDateIso = z
