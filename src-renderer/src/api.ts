@@ -1,5 +1,7 @@
-// The renderer's only way to the engine: `window.api`, set by the Electron preload (IPC). The web
-// admin will provide the same shape over HTTP. Results arrive as ApiResult and are unwrapped here.
+// The renderer's only way to the engine, one interface over two transports: `window.api`, set by
+// the Electron preload (IPC), or, in a browser, the web admin's HTTP API (POST /api/<ns>.<method>
+// with the session's CSRF token; events over EventSource). Results arrive as ApiResult and are
+// unwrapped here.
 import type { ApiErrorData, ApiResult } from '../../src-main/shared/ipc/errors';
 import type { MainEvents } from '../../src-main/shared/ipc/contract';
 
@@ -17,14 +19,55 @@ function bridge(): Bridge | undefined {
   return (window as unknown as { api?: Bridge }).api;
 }
 
+/** True in the desktop app (the preload's bridge); false in a browser (the web admin). */
+export const isDesktop = (): boolean => bridge() !== undefined;
+
+let csrfToken: string | undefined;
+
+async function http(path: string, body?: unknown): Promise<ApiResult<unknown>> {
+  const r = await fetch(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(csrfToken ? { 'X-CSRF-Token': csrfToken } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'same-origin',
+  });
+  return (await r.json()) as ApiResult<unknown>;
+}
+
+/** Web admin: whether this browser has a session (and its CSRF token, kept for the calls). */
+export async function webSession(): Promise<boolean> {
+  const r = (await (await fetch('/api/session', { credentials: 'same-origin' })).json()) as ApiResult<{ authenticated: boolean; csrfToken?: string }>;
+  if (!r.ok) return false;
+  csrfToken = r.value.csrfToken;
+  return r.value.authenticated;
+}
+
+/** Web admin: logs on with the administration password; throws ApiCallError with the reason. */
+export async function webLogin(password: string): Promise<void> {
+  const r = (await http('/api/login', { password })) as ApiResult<{ csrfToken: string }>;
+  if (!r.ok) throw new ApiCallError(r.error);
+  csrfToken = r.value.csrfToken;
+}
+
+export async function webLogout(): Promise<void> {
+  await http('/api/logout');
+  csrfToken = undefined;
+}
+
 export async function call<T>(ns: string, method: string, input?: unknown): Promise<T> {
   const b = bridge();
-  if (!b) throw new ApiCallError({ code: 'UNAVAILABLE', message: 'not connected to a Buzón server' });
-  const r = await b[ns]![method]!(input);
+  const r = b ? await b[ns]![method]!(input) : await http(`/api/${ns}.${method}`, input);
   if (!r.ok) throw new ApiCallError(r.error);
   return r.value as T;
 }
 
+let events: EventSource | undefined;
+
 export function onEvent<E extends keyof MainEvents>(event: E, fn: (payload: MainEvents[E]) => void): () => void {
-  return bridge()?.on(event, fn) ?? (() => undefined);
+  const b = bridge();
+  if (b) return b.on(event, fn);
+  events ??= new EventSource('/api/events');
+  const listener = (e: MessageEvent<string>) => fn(JSON.parse(e.data) as MainEvents[E]);
+  events.addEventListener(event, listener as EventListener);
+  return () => events?.removeEventListener(event, listener as EventListener);
 }

@@ -1,13 +1,30 @@
 import '@mantine/core/styles.css';
-import { StrictMode } from 'react';
+import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { MantineProvider } from '@mantine/core';
+import { Loader, Center, MantineProvider } from '@mantine/core';
 import { App } from './App';
+import { Login } from './Login';
+import { isDesktop, webSession } from './api';
+
+/** In a browser, the app needs a web admin session first; in the desktop app, never. */
+function Root() {
+  const [state, setState] = useState<'checking' | 'login' | 'in'>(isDesktop() ? 'in' : 'checking');
+  useEffect(() => {
+    if (state === 'checking') webSession().then((ok) => setState(ok ? 'in' : 'login'), () => setState('login'));
+  }, [state]);
+  if (state === 'checking')
+    return (
+      <Center h="100vh">
+        <Loader />
+      </Center>
+    );
+  return state === 'login' ? <Login onLoggedIn={() => setState('in')} /> : <App />;
+}
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <MantineProvider>
-      <App />
+      <Root />
     </MantineProvider>
   </StrictMode>,
 );

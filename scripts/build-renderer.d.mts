@@ -1,0 +1,2 @@
+/** Builds the renderer with Vite into `outDir`. */
+export function buildRenderer(outDir: string): Promise<void>;
