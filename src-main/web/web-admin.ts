@@ -181,7 +181,12 @@ export function createWebAdmin(host: ServerHost, opts: WebAdminOptions): WebAdmi
   }
 
   async function serveStatic(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    } catch {
+      return fail(res, 400, 'VALIDATION', 'bad path');
+    }
     const rel = normalize(path === '/' ? '/index.html' : path).replace(/^([/\\])+/, '');
     const file = join(opts.staticDir, rel);
     if (!file.startsWith(opts.staticDir + sep) && file !== opts.staticDir) return fail(res, 404, 'NOT_FOUND', 'not found');

@@ -155,3 +155,15 @@ test('bound to an address other than loopback, the web admin speaks HTTPS only (
     dir.remove();
   }
 });
+
+test('static files: no way out of the renderer folder, a bad escape is a 400, unknown files 404', async () => {
+  await withWeb(async (_srv, _web, base) => {
+    for (const p of ['/../../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/..%2f..%2fetc%2fpasswd']) {
+      const r = await fetch(base + p);
+      assert.notEqual(r.status, 500, p);
+      assert.doesNotMatch(await r.text(), /root:/, p);
+    }
+    assert.equal((await fetch(base + '/%E0%A4%A')).status, 400);
+    assert.equal((await fetch(base + '/nothing.js')).status, 404);
+  });
+});
