@@ -1,71 +1,145 @@
-// A first status page: server state, the listeners with the ports they got, and the live log.
-// The full hMailAdmin settings tree is built on this in the desktop-manager issue.
-import { useEffect, useState } from 'react';
-import { AppShell, Badge, Button, Group, Table, Text, Title } from '@mantine/core';
-import type { LogEntry, ServerStatus } from '../../src-main/shared/model/entities';
-import { call, onEvent } from './api';
+// The shell: a header with the server state and start/stop, and hMailAdmin's settings tree as the
+// navbar. Pages live under pages/; the route is the URL's hash (#/domains/3), so a page can be
+// linked to and survives a reload.
+import { useEffect, useState, type ReactNode } from 'react';
+import { AppShell, Badge, Button, Group, NavLink, ScrollArea, Stack, Text, Title } from '@mantine/core';
+import type { Domain, ServerStatus } from '../../src-main/shared/model/entities';
+import { call, isDesktop, onEvent, webLogout } from './api';
+import { StatusPage } from './StatusPage';
+import { LogPage } from './LogPage';
+import { DomainsPage } from './pages/DomainsPage';
+import { DomainPage } from './pages/DomainPage';
+import { PortsPage } from './pages/PortsPage';
+import { CertificatesPage } from './pages/CertificatesPage';
+import { AutobanPage } from './pages/AutobanPage';
+import { QueuePage } from './pages/QueuePage';
+import { SmtpPage } from './pages/SmtpPage';
+
+const T = {
+  running: 'Running',
+  stopped: 'Stopped',
+  start: 'Start server',
+  stop: 'Stop server',
+  logout: 'Log out',
+  nav: {
+    welcome: 'Welcome',
+    status: 'Status',
+    log: 'Live log',
+    queue: 'Delivery queue',
+    domains: 'Domains',
+    settings: 'Settings',
+    smtp: 'SMTP',
+    ports: 'TCP/IP ports',
+    certificates: 'SSL certificates',
+    autoban: 'Auto-ban',
+  },
+  welcome: {
+    title: 'Welcome to Buzón',
+    text: 'Add a domain, then accounts: Thunderbird or Outlook on any machine of the lab can then send and fetch mail over SMTP, POP3 and IMAP.',
+    addDomain: 'Add domain',
+  },
+};
+
+function useHashRoute(): [string, (to: string) => void] {
+  const read = () => window.location.hash.replace(/^#/, '') || '/welcome';
+  const [route, setRoute] = useState(read);
+  useEffect(() => {
+    const on = () => setRoute(read());
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return [route, (to) => (window.location.hash = to)];
+}
+
+function Welcome({ go }: { go: (to: string) => void }) {
+  return (
+    <Stack maw={640}>
+      <Title order={2}>{T.welcome.title}</Title>
+      <Text>{T.welcome.text}</Text>
+      <Group>
+        <Button onClick={() => go('/domains')}>{T.welcome.addDomain}</Button>
+      </Group>
+    </Stack>
+  );
+}
 
 export function App() {
   const [status, setStatus] = useState<ServerStatus | undefined>();
-  const [log, setLog] = useState<LogEntry[]>([]);
-  const [error, setError] = useState<string | undefined>();
+  const [domains, setDomains] = useState<Domain[]>([]);
+  const [route, go] = useHashRoute();
 
   useEffect(() => {
-    call<ServerStatus>('server', 'status').then(setStatus, (e: Error) => setError(e.message));
-    call<LogEntry[]>('logs', 'recent', { limit: 100 }).then(setLog, () => undefined);
-    const off1 = onEvent('server.statusChanged', setStatus);
-    const off2 = onEvent('log.entry', (e) => setLog((l) => [...l.slice(-199), e]));
-    return () => {
-      off1();
-      off2();
-    };
+    const loadDomains = () => call<Domain[]>('domains', 'list').then(setDomains, () => undefined);
+    call<ServerStatus>('server', 'status').then(setStatus, () => undefined);
+    loadDomains();
+    const offs = [onEvent('server.statusChanged', setStatus), onEvent('config.changed', loadDomains)];
+    return () => offs.forEach((off) => off());
   }, []);
 
-  const toggle = () => call<ServerStatus>('server', status?.running ? 'stop' : 'start').then(setStatus, (e: Error) => setError(e.message));
+  const toggle = () => call<ServerStatus>('server', status?.running ? 'stop' : 'start').then(setStatus, () => undefined);
+  const domainMatch = /^\/domains\/(\d+)$/.exec(route);
+  let page: ReactNode;
+  if (domainMatch) page = <DomainPage key={domainMatch[1]} domainId={Number(domainMatch[1])} />;
+  else
+    page = {
+      '/welcome': <Welcome go={go} />,
+      '/status': <StatusPage />,
+      '/log': <LogPage />,
+      '/queue': <QueuePage />,
+      '/domains': <DomainsPage onOpen={(id) => go(`/domains/${id}`)} />,
+      '/settings/smtp': <SmtpPage />,
+      '/settings/ports': <PortsPage />,
+      '/settings/certificates': <CertificatesPage />,
+      '/settings/autoban': <AutobanPage />,
+    }[route] ?? <Welcome go={go} />;
+
+  const link = (to: string, label: string, children?: ReactNode) => (
+    <NavLink key={to} label={label} active={route === to} onClick={() => go(to)} defaultOpened={children !== undefined} href={`#${to}`}>
+      {children}
+    </NavLink>
+  );
 
   return (
-    <AppShell header={{ height: 56 }} padding="md">
+    <AppShell header={{ height: 56 }} navbar={{ width: 260, breakpoint: 'sm' }} padding="md">
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between">
           <Title order={3}>Buzón</Title>
           <Group>
-            <Badge color={status?.running ? 'green' : 'gray'}>{status?.running ? 'Running' : 'Stopped'}</Badge>
+            <Badge color={status?.running ? 'green' : 'gray'}>{status?.running ? T.running : T.stopped}</Badge>
+            <Text size="xs" c="dimmed">
+              {status?.version}
+            </Text>
             <Button size="xs" onClick={toggle} disabled={!status}>
-              {status?.running ? 'Stop server' : 'Start server'}
+              {status?.running ? T.stop : T.start}
             </Button>
+            {!isDesktop() && (
+              <Button size="xs" variant="subtle" onClick={() => void webLogout().then(() => window.location.reload())}>
+                {T.logout}
+              </Button>
+            )}
           </Group>
         </Group>
       </AppShell.Header>
-      <AppShell.Main>
-        {error && <Text c="red">{error}</Text>}
-        <Title order={4}>TCP/IP ports</Title>
-        <Table striped>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Protocol</Table.Th>
-              <Table.Th>Address</Table.Th>
-              <Table.Th>Port</Table.Th>
-              <Table.Th>Security</Table.Th>
-              <Table.Th>State</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {status?.listeners.map((l) => (
-              <Table.Tr key={l.id}>
-                <Table.Td>{l.protocol.toUpperCase()}</Table.Td>
-                <Table.Td>{l.address}</Table.Td>
-                <Table.Td>{l.boundPort ?? l.port}</Table.Td>
-                <Table.Td>{l.security}</Table.Td>
-                <Table.Td>{l.state + (l.error ? `: ${l.error}` : '')}</Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-        <Title order={4} mt="md">
-          Log
-        </Title>
-        <pre style={{ maxHeight: 300, overflow: 'auto', fontSize: 12 }}>{log.map((e) => `${e.time} ${e.level} ${e.svc} ${e.msg}`).join('\n')}</pre>
-      </AppShell.Main>
+      <AppShell.Navbar p="xs" aria-label="Settings tree">
+        <ScrollArea>
+          {link('/welcome', T.nav.welcome)}
+          {link('/status', T.nav.status)}
+          {link('/log', T.nav.log)}
+          {link('/queue', T.nav.queue)}
+          {link(
+            '/domains',
+            T.nav.domains,
+            domains.map((d) => link(`/domains/${d.id}`, d.name)),
+          )}
+          <NavLink label={T.nav.settings} defaultOpened>
+            {link('/settings/smtp', T.nav.smtp)}
+            {link('/settings/ports', T.nav.ports)}
+            {link('/settings/certificates', T.nav.certificates)}
+            {link('/settings/autoban', T.nav.autoban)}
+          </NavLink>
+        </ScrollArea>
+      </AppShell.Navbar>
+      <AppShell.Main>{page}</AppShell.Main>
     </AppShell>
   );
 }

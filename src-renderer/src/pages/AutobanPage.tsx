@@ -1,0 +1,84 @@
+// hMailAdmin's Settings › Advanced › Auto-ban: when a client that keeps failing to log on is
+// banned and for how long, who never is, and the addresses banned now.
+import { Button, Group, NumberInput, Stack, Switch, TextInput } from '@mantine/core';
+import type { BannedIp } from '../../../src-main/shared/model/entities';
+import type { SettingKey } from '../../../src-main/shared/model/settings';
+import { call } from '../api';
+import { DataTable, PageFrame, Section, dateTime, useAsync, useEvent, useFeedback, useSettingsForm, type Column } from './shared';
+
+const T = {
+  title: 'Auto-ban',
+  enabled: 'Enabled',
+  maxAttempts: 'Max invalid logon attempts',
+  resetMinutes: 'Minutes before reset',
+  resetHint: 'Failed attempts older than this are forgotten.',
+  banMinutes: 'Minutes to auto-ban',
+  exempt: 'Never ban these addresses',
+  exemptHint: 'IP addresses and ranges, separated by commas (192.168.1.10, 10.0.0.0/8).',
+  save: 'Save',
+  bannedTitle: 'Banned IP addresses',
+  ip: 'IP address',
+  reason: 'Reason',
+  until: 'Until',
+  actions: 'Actions',
+  unban: 'Unban',
+  empty: 'No IP address is banned: a client that fails to log on too often shows up here, and Unban lets it in again.',
+};
+
+const KEYS: readonly SettingKey[] = ['autoban.enabled', 'autoban.maxAttempts', 'autoban.resetMinutes', 'autoban.banMinutes', 'autoban.exempt'];
+
+export function AutobanPage() {
+  const fb = useFeedback();
+  const form = useSettingsForm(KEYS, fb);
+  const bans = useAsync(() => call<BannedIp[]>('autoban', 'list'), []);
+
+  useEvent('config.changed', ({ area }) => {
+    if (area === 'autoban' || area === 'config') void bans.reload();
+  });
+
+  const columns: Column<BannedIp>[] = [
+    { header: T.ip, cell: (b) => b.ip },
+    { header: T.reason, cell: (b) => b.reason },
+    { header: T.until, cell: (b) => dateTime(b.expiresAt) },
+    {
+      header: T.actions,
+      cell: (b) => (
+        <Button
+          size="xs"
+          variant="light"
+          loading={fb.busy === `unban-${b.id}`}
+          onClick={() => void fb.run(`unban-${b.id}`, () => call<void>('autoban', 'unban', { id: b.id }), { success: true, after: bans.reload })}
+        >
+          {T.unban}
+        </Button>
+      ),
+    },
+  ];
+
+  return (
+    <PageFrame title={T.title} feedback={fb} loadError={form.loadError ?? bans.error}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void form.save();
+        }}
+      >
+        <Stack gap="sm" maw={480}>
+          <Switch label={T.enabled} {...form.check('autoban.enabled')} />
+          <NumberInput label={T.maxAttempts} min={1} allowDecimal={false} allowNegative={false} {...form.number('autoban.maxAttempts')} />
+          <NumberInput label={T.resetMinutes} description={T.resetHint} min={1} allowDecimal={false} allowNegative={false} {...form.number('autoban.resetMinutes')} />
+          <NumberInput label={T.banMinutes} min={1} allowDecimal={false} allowNegative={false} {...form.number('autoban.banMinutes')} />
+          <TextInput label={T.exempt} description={T.exemptHint} {...form.text('autoban.exempt')} />
+          <Group>
+            <Button type="submit" loading={form.saving} disabled={!form.ready}>
+              {T.save}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+      <Section title={T.bannedTitle}>
+        <DataTable columns={columns} rows={bans.data} rowKey={(b) => b.id} empty={T.empty} />
+      </Section>
+    </PageFrame>
+  );
+}

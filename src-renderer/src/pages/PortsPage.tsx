@@ -1,0 +1,187 @@
+// hMailAdmin's Settings › Advanced › TCP/IP ports: what each listener is set to, what it really
+// got (the port bound, or why it failed), and an editor for one port.
+import { useState } from 'react';
+import { Badge, Button, Group, Modal, NumberInput, Select, Stack, Switch, Text } from '@mantine/core';
+import type { CertificateInfo, ListenerState, PortSecurity, PortStatus, TcpIpPort } from '../../../src-main/shared/model/entities';
+import { call } from '../api';
+import { ConfirmButton, DataTable, FeedbackAlerts, PageFrame, SECURITY_OPTIONS, numberValue, securityLabel, useAsync, useEvent, useFeedback, yesNo, type Column } from './shared';
+
+const T = {
+  title: 'TCP/IP ports',
+  protocol: 'Protocol',
+  address: 'Address',
+  port: 'Port',
+  security: 'Security',
+  certificate: 'Certificate',
+  enabled: 'Enabled',
+  state: 'State',
+  boundPort: 'Bound port',
+  problem: 'Problem',
+  actions: 'Actions',
+  edit: 'Edit',
+  save: 'Save',
+  cancel: 'Cancel',
+  defaultCertificate: 'Default',
+  editTitle: (p: TcpIpPort) => `${p.protocol.toUpperCase()} on ${p.address}:${p.port}`,
+  empty: 'No TCP/IP ports: the server listens on none. Use "Restore defaults" to get the SMTP, POP3 and IMAP ports back.',
+  restore: 'Restore defaults',
+  restoreTitle: 'Restore the default ports',
+  restoreMessage: 'Replace every TCP/IP port with the defaults (SMTP 25 and 587, POP3 110, IMAP 143; 465, 995 and 993 with SSL/TLS, disabled)? Changes made here are lost.',
+  states: { listening: 'listening', failed: 'failed', stopped: 'stopped', disabled: 'disabled' } satisfies Record<ListenerState, string>,
+};
+
+const STATE_COLOR: Record<ListenerState, string> = { listening: 'green', failed: 'red', stopped: 'gray', disabled: 'gray' };
+/** The Select's value for "no certificate named: the default one". */
+const DEFAULT_CERT = 'default';
+
+interface PortsData {
+  readonly ports: PortStatus[];
+  readonly certificates: CertificateInfo[];
+}
+
+export function PortsPage() {
+  const fb = useFeedback();
+  const data = useAsync(async (): Promise<PortsData> => {
+    const [ports, certificates] = await Promise.all([call<PortStatus[]>('ports', 'list'), call<CertificateInfo[]>('certificates', 'list')]);
+    return { ports, certificates };
+  }, []);
+  const [editing, setEditing] = useState<PortStatus | undefined>();
+
+  useEvent('server.statusChanged', () => void data.reload());
+  useEvent('config.changed', () => void data.reload());
+
+  const columns: Column<PortStatus>[] = [
+    { header: T.protocol, cell: (p) => p.protocol.toUpperCase() },
+    { header: T.address, cell: (p) => p.address },
+    { header: T.port, cell: (p) => p.port },
+    { header: T.security, cell: (p) => securityLabel(p.security) },
+    { header: T.enabled, cell: (p) => yesNo(p.enabled) },
+    {
+      header: T.state,
+      cell: (p) => (
+        <Badge color={STATE_COLOR[p.state]} variant="light">
+          {T.states[p.state]}
+        </Badge>
+      ),
+    },
+    { header: T.boundPort, cell: (p) => p.boundPort ?? '' },
+    {
+      header: T.problem,
+      cell: (p) => (
+        <Stack gap={2}>
+          {p.error && (
+            <Text size="sm" c="red">
+              {p.error}
+            </Text>
+          )}
+          {p.hint && (
+            <Text size="sm" c="dimmed">
+              {p.hint}
+            </Text>
+          )}
+        </Stack>
+      ),
+    },
+    {
+      header: T.actions,
+      cell: (p) => (
+        <Button size="xs" variant="light" onClick={() => setEditing(p)}>
+          {T.edit}
+        </Button>
+      ),
+    },
+  ];
+
+  return (
+    <PageFrame
+      title={T.title}
+      feedback={fb}
+      loadError={data.error}
+      actions={
+        <ConfirmButton
+          label={T.restore}
+          title={T.restoreTitle}
+          message={T.restoreMessage}
+          color="orange"
+          loading={fb.busy === 'restore'}
+          onConfirm={() => fb.run('restore', () => call<TcpIpPort[]>('ports', 'resetDefaults'), { success: true, after: data.reload })}
+        />
+      }
+    >
+      <DataTable columns={columns} rows={data.data?.ports} rowKey={(p) => p.id} empty={T.empty} minWidth={900} />
+      {editing && (
+        <PortEditor
+          port={editing}
+          certificates={data.data?.certificates ?? []}
+          onClose={() => setEditing(undefined)}
+          onSaved={() => {
+            setEditing(undefined);
+            fb.notify();
+            return data.reload();
+          }}
+        />
+      )}
+    </PageFrame>
+  );
+}
+
+function PortEditor({ port, certificates, onClose, onSaved }: { port: PortStatus; certificates: CertificateInfo[]; onClose: () => void; onSaved: () => unknown }) {
+  const fb = useFeedback();
+  const [number, setNumber] = useState<number | string>(port.port);
+  const [security, setSecurity] = useState<PortSecurity>(port.security);
+  const [certificate, setCertificate] = useState<string>(port.certificateId === null ? DEFAULT_CERT : String(port.certificateId));
+  const [enabled, setEnabled] = useState(port.enabled);
+
+  const certOptions = [
+    { value: DEFAULT_CERT, label: T.defaultCertificate },
+    ...certificates.filter((c) => !c.isCa || c.id === port.certificateId).map((c) => ({ value: String(c.id), label: c.name })),
+  ];
+
+  const save = () =>
+    fb.run(
+      'save',
+      () =>
+        call<TcpIpPort>('ports', 'update', {
+          id: port.id,
+          port: numberValue(number),
+          security,
+          certificateId: certificate === DEFAULT_CERT ? null : Number(certificate),
+          enabled,
+        }),
+      { fields: { port: 'port', security: 'security', certificateId: 'certificate', enabled: 'enabled' }, after: onSaved },
+    );
+
+  return (
+    <Modal opened onClose={onClose} title={T.editTitle(port)} centered>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        <Stack gap="sm">
+          <FeedbackAlerts feedback={fb} />
+          <NumberInput label={T.port} value={number} onChange={setNumber} min={0} max={65535} allowDecimal={false} allowNegative={false} error={fb.error('port')} />
+          <Select
+            label={T.security}
+            data={[...SECURITY_OPTIONS]}
+            value={security}
+            onChange={(v) => v && setSecurity(v as PortSecurity)}
+            allowDeselect={false}
+            error={fb.error('security')}
+          />
+          <Select label={T.certificate} data={certOptions} value={certificate} onChange={(v) => v && setCertificate(v)} allowDeselect={false} error={fb.error('certificate')} />
+          <Switch label={T.enabled} checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} error={fb.error('enabled')} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              {T.cancel}
+            </Button>
+            <Button type="submit" loading={fb.busy === 'save'}>
+              {T.save}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}

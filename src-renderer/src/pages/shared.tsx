@@ -1,0 +1,420 @@
+// What every page of the settings tree shares: loading with reload, live events, running an
+// action with its outcome (field errors next to their input, other errors in a red alert at the
+// top, "Saved" after a success), a button that asks first, a table with its empty state, and a
+// form over server settings that sends only the keys that changed.
+import { useCallback, useEffect, useRef, useState, type ChangeEvent, type DependencyList, type ReactNode } from 'react';
+import { Alert, Button, Group, Loader, Modal, Stack, Table, Text, Title, type MantineColor, type MantineSize } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { ApiCallError, call, onEvent } from '../api';
+import type { MainEvents } from '../../../src-main/shared/ipc/contract';
+import type { PortSecurity } from '../../../src-main/shared/model/entities';
+import type { SettingKey, Settings } from '../../../src-main/shared/model/settings';
+
+const T = {
+  saved: 'Saved',
+  cancel: 'Cancel',
+  loading: 'Loading…',
+  unknownError: 'Something went wrong',
+  yes: 'Yes',
+  no: 'No',
+  // hMailServer's "Connection security" choices, as the API names them.
+  securities: { none: 'none', 'starttls-optional': 'starttls-optional', 'starttls-required': 'starttls-required', tls: 'tls' } satisfies Record<PortSecurity, string>,
+};
+
+/** How long a success message stays. */
+const NOTICE_MS = 5000;
+
+// ---- errors -------------------------------------------------------------------------------------
+
+/** The message of any error, as a person reads it. */
+export function errorText(e: unknown): string {
+  if (e instanceof ApiCallError) return e.data.message;
+  if (e instanceof Error) return e.message;
+  return T.unknownError;
+}
+
+/** A validation message without the "field: " the server puts in front (the input shows where). */
+function fieldText(e: ApiCallError): string {
+  const prefix = `${e.data.field}: `;
+  return e.data.message.startsWith(prefix) ? e.data.message.slice(prefix.length) : e.data.message;
+}
+
+/** Server field (as in `data.field`, dotted) → the name of the form input that shows its error. */
+export type FieldMap = Readonly<Record<string, string>>;
+
+/** A FieldMap where each server field is shown by the input of the same name. */
+export function sameFields(names: readonly string[]): FieldMap {
+  return Object.fromEntries(names.map((n) => [n, n]));
+}
+
+/** The input an error belongs to: its field exactly, else its first segment (`aliases.2` → `aliases`). */
+export function errorField(e: unknown, fields: FieldMap | undefined): string | undefined {
+  if (!(e instanceof ApiCallError) || !e.data.field || !fields) return undefined;
+  const f = e.data.field;
+  return fields[f] ?? fields[f.split('.')[0]!];
+}
+
+// ---- loading --------------------------------------------------------------------------------------
+
+export interface AsyncState<T> {
+  readonly data: T | undefined;
+  readonly error: string | undefined;
+  readonly loading: boolean;
+  /** Loads again; an older answer that arrives late never replaces a newer one. */
+  readonly reload: () => Promise<void>;
+}
+
+/** Runs `load` now and whenever `deps` change; `reload()` runs it again (after a change). */
+export function useAsync<T>(load: () => Promise<T>, deps: DependencyList): AsyncState<T> {
+  const [state, setState] = useState<{ data?: T; error?: string; loading: boolean }>({ loading: true });
+  const latest = useRef(load);
+  latest.current = load;
+  const seq = useRef(0);
+
+  const reload = useCallback(async () => {
+    const n = ++seq.current;
+    setState((s) => ({ ...s, loading: true }));
+    try {
+      const data = await latest.current();
+      if (n === seq.current) setState({ data, loading: false });
+    } catch (e) {
+      if (n === seq.current) setState((s) => ({ data: s.data, error: errorText(e), loading: false }));
+    }
+  }, []);
+
+  useEffect(() => {
+    setState({ loading: true });
+    void reload();
+    return () => {
+      seq.current++;
+    };
+  }, deps);
+
+  return { data: state.data, error: state.error, loading: state.loading, reload };
+}
+
+/** Calls `fn` on each `event` from the server while the page is shown. */
+export function useEvent<E extends keyof MainEvents>(event: E, fn: (payload: MainEvents[E]) => void): void {
+  const latest = useRef(fn);
+  latest.current = fn;
+  useEffect(() => onEvent(event, (p) => latest.current(p)), [event]);
+}
+
+// ---- actions and their outcome ----------------------------------------------------------------------
+
+export interface RunOptions<R> {
+  /** Which inputs show which server field errors; errors about other fields go to the alert. */
+  readonly fields?: FieldMap;
+  /** After a success: `true` shows "Saved"; a function gives the message. */
+  readonly success?: true | ((result: R) => string);
+  /** After a success, before its message (a reload, clearing the form …). */
+  readonly after?: (result: R) => unknown;
+}
+
+export interface Feedback {
+  /** An error that no input shows: the red alert. */
+  readonly alert: string | undefined;
+  /** The green message after a success ("Saved"). */
+  readonly notice: string | undefined;
+  /** The key of the action running now. */
+  readonly busy: string | undefined;
+  /** The error to show on input `name`. */
+  error(name: string): string | undefined;
+  /** Runs an action: clears the previous outcome, then shows this one. Resolves to its result, or undefined if it failed. */
+  run<R>(key: string, fn: () => Promise<R>, options?: RunOptions<R>): Promise<R | undefined>;
+  /** Shows a green message (default "Saved"), e.g. after a modal that ran the action closed. */
+  notify(message?: string): void;
+  clear(): void;
+}
+
+export function useFeedback(): Feedback {
+  const [alert, setAlert] = useState<string | undefined>();
+  const [notice, setNotice] = useState<string | undefined>();
+  const [busy, setBusy] = useState<string | undefined>();
+  const [errors, setErrors] = useState<Readonly<Record<string, string>>>({});
+
+  useEffect(() => {
+    if (notice === undefined) return;
+    const t = setTimeout(() => setNotice(undefined), NOTICE_MS);
+    return () => clearTimeout(t);
+  }, [notice]);
+
+  const clear = useCallback(() => {
+    setAlert(undefined);
+    setNotice(undefined);
+    setErrors({});
+  }, []);
+
+  const run = useCallback(
+    async <R,>(key: string, fn: () => Promise<R>, options: RunOptions<R> = {}): Promise<R | undefined> => {
+      clear();
+      setBusy(key);
+      try {
+        const r = await fn();
+        await options.after?.(r);
+        if (options.success) setNotice(options.success === true ? T.saved : options.success(r));
+        return r;
+      } catch (e) {
+        const input = errorField(e, options.fields);
+        if (input !== undefined && e instanceof ApiCallError) setErrors({ [input]: fieldText(e) });
+        else setAlert(errorText(e));
+        return undefined;
+      } finally {
+        setBusy(undefined);
+      }
+    },
+    [clear],
+  );
+
+  return {
+    alert,
+    notice,
+    busy,
+    error: (name) => errors[name],
+    run,
+    notify: (message = T.saved) => setNotice(message),
+    clear,
+  };
+}
+
+/** The red alert (role alert) and the green notice (role status) of a page or a modal. */
+export function FeedbackAlerts({ feedback, loadError }: { feedback?: Feedback; loadError?: string | undefined }) {
+  const problems = [...new Set([feedback?.alert, loadError].filter((x): x is string => x !== undefined))];
+  return (
+    <>
+      {problems.map((p) => (
+        <Alert key={p} color="red" role="alert">
+          {p}
+        </Alert>
+      ))}
+      {feedback?.notice !== undefined && (
+        <Alert color="green" role="status">
+          {feedback.notice}
+        </Alert>
+      )}
+    </>
+  );
+}
+
+/** A page of the settings tree: its title (hMailServer's name of the node), its alerts, its content. */
+export function PageFrame({
+  title,
+  feedback,
+  loadError,
+  actions,
+  children,
+}: {
+  title: string;
+  feedback: Feedback;
+  loadError?: string | undefined;
+  actions?: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <Stack gap="md">
+      <Group justify="space-between">
+        <Title order={3}>{title}</Title>
+        {actions}
+      </Group>
+      <FeedbackAlerts feedback={feedback} loadError={loadError} />
+      {children}
+    </Stack>
+  );
+}
+
+/** A section heading inside a page. */
+export function Section({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <Stack gap="xs">
+      <Title order={4}>{title}</Title>
+      {children}
+    </Stack>
+  );
+}
+
+// ---- controls ---------------------------------------------------------------------------------------
+
+/** A button that asks in a modal first; the modal's own button (`confirmLabel`) does it. */
+export function ConfirmButton({
+  label,
+  confirmLabel = label,
+  title,
+  message,
+  onConfirm,
+  color = 'red',
+  size = 'xs',
+  loading,
+}: {
+  label: string;
+  confirmLabel?: string;
+  title: string;
+  message: ReactNode;
+  onConfirm: () => unknown;
+  color?: MantineColor;
+  size?: MantineSize;
+  loading?: boolean;
+}) {
+  const [opened, { open, close }] = useDisclosure(false);
+  return (
+    <>
+      <Button size={size} color={color} variant="light" onClick={open} loading={loading}>
+        {label}
+      </Button>
+      <Modal opened={opened} onClose={close} title={title} centered>
+        <Stack>
+          <Text size="sm">{message}</Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={close}>
+              {T.cancel}
+            </Button>
+            <Button
+              color={color}
+              onClick={() => {
+                close();
+                void onConfirm();
+              }}
+            >
+              {confirmLabel}
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </>
+  );
+}
+
+export interface Column<R> {
+  readonly header: string;
+  readonly cell: (row: R) => ReactNode;
+}
+
+/** A table, a loader before the first answer, or the empty state that says what to do next. */
+export function DataTable<R>({
+  columns,
+  rows,
+  rowKey,
+  empty,
+  minWidth,
+}: {
+  columns: readonly Column<R>[];
+  rows: readonly R[] | undefined;
+  rowKey: (row: R) => string | number;
+  empty: string;
+  minWidth?: number;
+}) {
+  if (rows === undefined) return <Loader size="sm" aria-label={T.loading} />;
+  if (rows.length === 0) return <Text c="dimmed">{empty}</Text>;
+  const table = (
+    <Table striped highlightOnHover>
+      <Table.Thead>
+        <Table.Tr>
+          {columns.map((c, i) => (
+            <Table.Th key={i}>{c.header}</Table.Th>
+          ))}
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {rows.map((r) => (
+          <Table.Tr key={rowKey(r)}>
+            {columns.map((c, i) => (
+              <Table.Td key={i}>{c.cell(r)}</Table.Td>
+            ))}
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+  );
+  return minWidth ? <Table.ScrollContainer minWidth={minWidth}>{table}</Table.ScrollContainer> : table;
+}
+
+/** Yes / No for a boolean cell. */
+export const yesNo = (b: boolean): string => (b ? T.yes : T.no);
+
+/** A connection security as shown. */
+export const securityLabel = (s: PortSecurity): string => T.securities[s];
+
+/** The choices of a "Security" Select. */
+export const SECURITY_OPTIONS: readonly { value: PortSecurity; label: string }[] = (Object.keys(T.securities) as PortSecurity[]).map((value) => ({
+  value,
+  label: T.securities[value],
+}));
+
+/** A date and time in the reader's locale ('' for none). */
+export function dateTime(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+/** A NumberInput's value as the API takes it: a number when it is one, else as typed (the server says what is wrong). */
+export function numberValue(v: number | string): number | string {
+  if (typeof v === 'number') return v;
+  return v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
+}
+
+// ---- a form over server settings ------------------------------------------------------------------------
+
+type SettingValues = Partial<Record<SettingKey, unknown>>;
+
+export interface SettingsForm {
+  /** The settings have loaded. */
+  readonly ready: boolean;
+  readonly loadError: string | undefined;
+  readonly saving: boolean;
+  /** Sends the keys whose value differs from the stored one (none: nothing to send), then reloads. */
+  save(): Promise<void>;
+  /** Props for a Mantine NumberInput, TextInput/PasswordInput, Switch/Checkbox or Select. */
+  number(key: SettingKey): { value: number | string; onChange: (v: number | string) => void; error: string | undefined };
+  text(key: SettingKey): { value: string; onChange: (e: ChangeEvent<HTMLInputElement>) => void; error: string | undefined };
+  check(key: SettingKey): { checked: boolean; onChange: (e: ChangeEvent<HTMLInputElement>) => void; error: string | undefined };
+  select(key: SettingKey): { value: string; onChange: (v: string | null) => void; error: string | undefined };
+}
+
+/**
+ * The settings `keys` as a form: `settings.get` fills it, Save sends `settings.update` with only
+ * the changed keys. A secret comes back as '********' when set: left as it is, it is not sent
+ * (and would keep the stored secret if it were).
+ */
+export function useSettingsForm(keys: readonly SettingKey[], feedback: Feedback): SettingsForm {
+  const stored = useAsync(() => call<Settings>('settings', 'get'), []);
+  const [values, setValues] = useState<SettingValues>({});
+
+  useEffect(() => {
+    const s = stored.data;
+    if (s) setValues(Object.fromEntries(keys.map((k) => [k, s[k]])));
+  }, [stored.data]);
+
+  const set = (key: SettingKey, value: unknown) => setValues((v) => ({ ...v, [key]: value }));
+
+  const save = async () => {
+    const s = stored.data;
+    if (!s) return;
+    const changed: SettingValues = {};
+    for (const k of keys) {
+      const v = typeof values[k] === 'string' && typeof s[k] === 'number' ? numberValue(values[k] as string) : values[k];
+      if (v !== undefined && v !== s[k]) changed[k] = v;
+    }
+    await feedback.run('save', async () => (Object.keys(changed).length > 0 ? call<Settings>('settings', 'update', changed) : s), {
+      fields: sameFields(keys),
+      success: true,
+      after: () => stored.reload(),
+    });
+  };
+
+  return {
+    ready: stored.data !== undefined,
+    loadError: stored.error,
+    saving: feedback.busy === 'save',
+    save,
+    number: (key) => ({ value: (values[key] as number | string | undefined) ?? '', onChange: (v) => set(key, v), error: feedback.error(key) }),
+    text: (key) => ({ value: String(values[key] ?? ''), onChange: (e) => set(key, e.currentTarget.value), error: feedback.error(key) }),
+    check: (key) => ({ checked: values[key] === true, onChange: (e) => set(key, e.currentTarget.checked), error: feedback.error(key) }),
+    select: (key) => ({
+      value: String(values[key] ?? ''),
+      onChange: (v) => {
+        if (v !== null) set(key, v);
+      },
+      error: feedback.error(key),
+    }),
+  };
+}
