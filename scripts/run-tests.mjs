@@ -11,7 +11,7 @@ import { join } from 'node:path';
 function collect(p, out) {
   if (statSync(p).isDirectory()) {
     for (const e of readdirSync(p).sort()) collect(join(p, e), out);
-  } else if (/\.test\.ts$/.test(p)) out.push(p);
+  } else if (/\.test\.tsx?$/.test(p)) out.push(p);
   return out;
 }
 
@@ -24,6 +24,7 @@ if (files.length === 0) {
 const child = spawn(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, '--test-timeout=600000', ...files],
-  { stdio: 'inherit', env: { ...process.env, BUZON_TEST: '1' } },
+  // tsx compiles JSX (the renderer tests) with the renderer's settings: the automatic runtime.
+  { stdio: 'inherit', env: { ...process.env, BUZON_TEST: '1', TSX_TSCONFIG_PATH: 'tsconfig.renderer-test.json' } },
 );
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

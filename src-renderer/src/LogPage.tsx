@@ -15,7 +15,16 @@ export function LogPage() {
   const pausedRef = useRef(false);
   pausedRef.current = paused;
   useEffect(() => {
-    call<LogEntry[]>('logs', 'recent', { limit: 300 }).then(setEntries, () => undefined);
+    // Lines that arrive while the backlog is on its way are kept, not overwritten by it.
+    const key = (e: LogEntry) => `${e.time}|${e.svc}|${e.msg}`;
+    call<LogEntry[]>('logs', 'recent', { limit: 300 }).then(
+      (backlog) =>
+        setEntries((live) => {
+          const seen = new Set(backlog.map(key));
+          return [...backlog, ...live.filter((e) => !seen.has(key(e)))].slice(-KEEP);
+        }),
+      () => undefined,
+    );
     return onEvent('log.entry', (e) => {
       if (!pausedRef.current) setEntries((l) => [...l.slice(-(KEEP - 1)), e]);
     });
