@@ -2,8 +2,9 @@
 // navbar. Pages live under pages/; the route is the URL's hash (#/domains/3), so a page can be
 // linked to and survives a reload.
 import { useEffect, useState, type ReactNode } from 'react';
-import { AppShell, Badge, Button, Group, NavLink, ScrollArea, Stack, Text, Title } from '@mantine/core';
+import { AppShell, Badge, Button, Group, NavLink, ScrollArea, Select, Stack, Text, Title } from '@mantine/core';
 import type { Domain, ServerStatus } from '../../src-main/shared/model/entities';
+import { LANGS, getLang, setLang, strings, type Lang } from './i18n';
 import { call, isDesktop, onEvent, webLogout } from './api';
 import { StatusPage } from './StatusPage';
 import { LogPage } from './LogPage';
@@ -14,13 +15,21 @@ import { CertificatesPage } from './pages/CertificatesPage';
 import { AutobanPage } from './pages/AutobanPage';
 import { QueuePage } from './pages/QueuePage';
 import { SmtpPage } from './pages/SmtpPage';
+import { IpRangesPage } from './pages/IpRangesPage';
+import { ProtocolsPage } from './pages/ProtocolsPage';
+import { LoggingPage } from './pages/LoggingPage';
+import { ServerMessagesPage } from './pages/ServerMessagesPage';
+import { RoutesPage } from './pages/RoutesPage';
+import { TlsPage } from './pages/TlsPage';
+import { ClientSetupPage } from './pages/ClientSetupPage';
 
-const T = {
+const T = strings({
   running: 'Running',
   stopped: 'Stopped',
   start: 'Start server',
   stop: 'Stop server',
   logout: 'Log out',
+  language: 'Language',
   nav: {
     welcome: 'Welcome',
     status: 'Status',
@@ -28,17 +37,27 @@ const T = {
     queue: 'Delivery queue',
     domains: 'Domains',
     settings: 'Settings',
+    protocols: 'Protocols',
     smtp: 'SMTP',
+    pop3imap: 'POP3 and IMAP',
+    routes: 'Routes',
+    logging: 'Logging',
+    advanced: 'Advanced',
     ports: 'TCP/IP ports',
     certificates: 'SSL certificates',
+    tls: 'SSL/TLS',
     autoban: 'Auto-ban',
+    ipRanges: 'IP ranges',
+    messages: 'Server messages',
+    utilities: 'Utilities',
+    clientSetup: 'Client setup',
   },
   welcome: {
     title: 'Welcome to Buzón',
     text: 'Add a domain, then accounts: Thunderbird or Outlook on any machine of the lab can then send and fetch mail over SMTP, POP3 and IMAP.',
     addDomain: 'Add domain',
   },
-};
+});
 
 function useHashRoute(): [string, (to: string) => void] {
   const read = () => window.location.hash.replace(/^#/, '') || '/welcome';
@@ -91,6 +110,13 @@ export function App() {
       '/settings/ports': <PortsPage />,
       '/settings/certificates': <CertificatesPage />,
       '/settings/autoban': <AutobanPage />,
+      '/settings/protocols': <ProtocolsPage />,
+      '/settings/routes': <RoutesPage />,
+      '/settings/logging': <LoggingPage />,
+      '/settings/tls': <TlsPage />,
+      '/settings/ip-ranges': <IpRangesPage />,
+      '/settings/server-messages': <ServerMessagesPage />,
+      '/utilities/client-setup': <ClientSetupPage />,
     }[route] ?? <Welcome go={go} />;
 
   const link = (to: string, label: string, children?: ReactNode) => (
@@ -112,6 +138,7 @@ export function App() {
             <Button size="xs" onClick={toggle} disabled={!status}>
               {status?.running ? T.stop : T.start}
             </Button>
+            <Select aria-label={T.language} size="xs" w={120} data={[...LANGS]} value={getLang()} onChange={(v) => v && setLang(v as Lang)} allowDeselect={false} />
             {!isDesktop() && (
               <Button size="xs" variant="subtle" onClick={() => void webLogout().then(() => window.location.reload())}>
                 {T.logout}
@@ -132,10 +159,23 @@ export function App() {
             domains.map((d) => link(`/domains/${d.id}`, d.name)),
           )}
           <NavLink label={T.nav.settings} defaultOpened>
-            {link('/settings/smtp', T.nav.smtp)}
-            {link('/settings/ports', T.nav.ports)}
-            {link('/settings/certificates', T.nav.certificates)}
-            {link('/settings/autoban', T.nav.autoban)}
+            <NavLink label={T.nav.protocols} defaultOpened>
+              {link('/settings/smtp', T.nav.smtp)}
+              {link('/settings/routes', T.nav.routes)}
+              {link('/settings/protocols', T.nav.pop3imap)}
+            </NavLink>
+            {link('/settings/logging', T.nav.logging)}
+            <NavLink label={T.nav.advanced} defaultOpened>
+              {link('/settings/autoban', T.nav.autoban)}
+              {link('/settings/ip-ranges', T.nav.ipRanges)}
+              {link('/settings/certificates', T.nav.certificates)}
+              {link('/settings/tls', T.nav.tls)}
+              {link('/settings/ports', T.nav.ports)}
+              {link('/settings/server-messages', T.nav.messages)}
+            </NavLink>
+          </NavLink>
+          <NavLink label={T.nav.utilities} defaultOpened>
+            {link('/utilities/client-setup', T.nav.clientSetup)}
           </NavLink>
         </ScrollArea>
       </AppShell.Navbar>

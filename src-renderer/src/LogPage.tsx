@@ -3,8 +3,9 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { Button, Group, SegmentedControl, Stack, TextInput, Title } from '@mantine/core';
 import type { LogEntry } from '../../src-main/shared/model/entities';
 import { call, onEvent } from './api';
+import { strings } from './i18n';
 
-const T = { title: 'Live log', filter: 'Filter', pause: 'Pause', resume: 'Resume', all: 'All' };
+const T = strings({ title: 'Live log', filter: 'Filter', pause: 'Pause', resume: 'Resume', all: 'All' });
 const KEEP = 1000;
 
 export function LogPage() {

@@ -3,6 +3,9 @@
 import { useState, type FormEvent } from 'react';
 import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, Title } from '@mantine/core';
 import { ApiCallError, webLogin } from './api';
+import { strings } from './i18n';
+
+const T = strings({ subtitle: 'Administration password', password: 'Password', login: 'Log in', unreachable: 'the server cannot be reached' });
 
 export function Login({ onLoggedIn }: { onLoggedIn: () => void }) {
   const [password, setPassword] = useState('');
@@ -17,7 +20,7 @@ export function Login({ onLoggedIn }: { onLoggedIn: () => void }) {
       await webLogin(password);
       onLoggedIn();
     } catch (err) {
-      setError(err instanceof ApiCallError ? err.message : 'the server cannot be reached');
+      setError(err instanceof ApiCallError ? err.message : T.unreachable);
     } finally {
       setBusy(false);
     }
@@ -30,16 +33,16 @@ export function Login({ onLoggedIn }: { onLoggedIn: () => void }) {
           <Stack>
             <Title order={3}>Buzón</Title>
             <Text size="sm" c="dimmed">
-              Administration password
+              {T.subtitle}
             </Text>
-            <PasswordInput label="Password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} autoFocus required error={error !== undefined} />
+            <PasswordInput label={T.password} value={password} onChange={(e) => setPassword(e.currentTarget.value)} autoFocus required error={error !== undefined} />
             {error && (
               <Alert color="red" role="alert">
                 {error}
               </Alert>
             )}
             <Button type="submit" loading={busy}>
-              Log in
+              {T.login}
             </Button>
           </Stack>
         </form>

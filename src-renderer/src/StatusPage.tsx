@@ -3,9 +3,10 @@
 import { useEffect, useState } from 'react';
 import { Alert, Badge, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import type { ServerStatus } from '../../src-main/shared/model/entities';
+import { strings } from './i18n';
 import { call, onEvent } from './api';
 
-const T = {
+const T = strings({
   title: 'Status',
   ports: 'TCP/IP ports',
   protocol: 'Protocol',
@@ -14,7 +15,7 @@ const T = {
   security: 'Security',
   state: 'State',
   counters: { smtpSessions: 'SMTP sessions', pop3Sessions: 'POP3 sessions', imapSessions: 'IMAP sessions', messagesAccepted: 'Messages accepted', messagesRejected: 'Messages rejected', authFailures: 'Failed logons' },
-};
+});
 
 export function StatusPage() {
   const [status, setStatus] = useState<ServerStatus | undefined>();

@@ -5,9 +5,13 @@ import { Loader, Center, MantineProvider } from '@mantine/core';
 import { App } from './App';
 import { Login } from './Login';
 import { isDesktop, webSession } from './api';
+import { getLang, onLangChange } from './i18n';
 
 /** In a browser, the app needs a web admin session first; in the desktop app, never. */
 function Root() {
+  // A language switch re-renders everything (the pages read their strings while rendering).
+  const [lang, setLang] = useState(getLang());
+  useEffect(() => onLangChange(() => setLang(getLang())), []);
   const [state, setState] = useState<'checking' | 'login' | 'in'>(isDesktop() ? 'in' : 'checking');
   useEffect(() => {
     if (state === 'checking') webSession().then((ok) => setState(ok ? 'in' : 'login'), () => setState('login'));
@@ -18,7 +22,7 @@ function Root() {
         <Loader />
       </Center>
     );
-  return state === 'login' ? <Login onLoggedIn={() => setState('in')} /> : <App />;
+  return state === 'login' ? <Login key={lang} onLoggedIn={() => setState('in')} /> : <App key={lang} />;
 }
 
 createRoot(document.getElementById('root')!).render(

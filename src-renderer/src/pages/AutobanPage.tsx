@@ -1,10 +1,10 @@
 // hMailAdmin's Settings › Advanced › Auto-ban: when a client that keeps failing to log on is
 // banned and for how long, who never is, and the addresses banned now.
-import { Button, Group, NumberInput, Stack, Switch, TextInput } from '@mantine/core';
+import { NumberInput, Switch, TextInput } from '@mantine/core';
 import type { BannedIp } from '../../../src-main/shared/model/entities';
 import type { SettingKey } from '../../../src-main/shared/model/settings';
 import { call } from '../api';
-import { DataTable, PageFrame, Section, dateTime, useAsync, useEvent, useFeedback, useSettingsForm, type Column } from './shared';
+import { ActionButton, DataTable, PageFrame, Section, SettingsFormView, dateTime, useAsync, useEvent, useFeedback, useSettingsForm, type Column } from './shared';
 
 const T = {
   title: 'Auto-ban',
@@ -15,7 +15,6 @@ const T = {
   banMinutes: 'Minutes to auto-ban',
   exempt: 'Never ban these addresses',
   exemptHint: 'IP addresses and ranges, separated by commas (192.168.1.10, 10.0.0.0/8).',
-  save: 'Save',
   bannedTitle: 'Banned IP addresses',
   ip: 'IP address',
   reason: 'Reason',
@@ -42,40 +41,19 @@ export function AutobanPage() {
     { header: T.until, cell: (b) => dateTime(b.expiresAt) },
     {
       header: T.actions,
-      cell: (b) => (
-        <Button
-          size="xs"
-          variant="light"
-          loading={fb.busy === `unban-${b.id}`}
-          onClick={() => void fb.run(`unban-${b.id}`, () => call<void>('autoban', 'unban', { id: b.id }), { success: true, after: bans.reload })}
-        >
-          {T.unban}
-        </Button>
-      ),
+      cell: (b) => <ActionButton label={T.unban} feedback={fb} runKey={`unban-${b.id}`} action={() => call<void>('autoban', 'unban', { id: b.id })} after={bans.reload} />,
     },
   ];
 
   return (
     <PageFrame title={T.title} feedback={fb} loadError={form.loadError ?? bans.error}>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void form.save();
-        }}
-      >
-        <Stack gap="sm" maw={480}>
-          <Switch label={T.enabled} {...form.check('autoban.enabled')} />
-          <NumberInput label={T.maxAttempts} min={1} allowDecimal={false} allowNegative={false} {...form.number('autoban.maxAttempts')} />
-          <NumberInput label={T.resetMinutes} description={T.resetHint} min={1} allowDecimal={false} allowNegative={false} {...form.number('autoban.resetMinutes')} />
-          <NumberInput label={T.banMinutes} min={1} allowDecimal={false} allowNegative={false} {...form.number('autoban.banMinutes')} />
-          <TextInput label={T.exempt} description={T.exemptHint} {...form.text('autoban.exempt')} />
-          <Group>
-            <Button type="submit" loading={form.saving} disabled={!form.ready}>
-              {T.save}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
+      <SettingsFormView form={form} maw={480}>
+        <Switch label={T.enabled} {...form.check('autoban.enabled')} />
+        <NumberInput label={T.maxAttempts} min={1} allowDecimal={false} allowNegative={false} {...form.number('autoban.maxAttempts')} />
+        <NumberInput label={T.resetMinutes} description={T.resetHint} min={1} allowDecimal={false} allowNegative={false} {...form.number('autoban.resetMinutes')} />
+        <NumberInput label={T.banMinutes} min={1} allowDecimal={false} allowNegative={false} {...form.number('autoban.banMinutes')} />
+        <TextInput label={T.exempt} description={T.exemptHint} {...form.text('autoban.exempt')} />
+      </SettingsFormView>
       <Section title={T.bannedTitle}>
         <DataTable columns={columns} rows={bans.data} rowKey={(b) => b.id} empty={T.empty} />
       </Section>

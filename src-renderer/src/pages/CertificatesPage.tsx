@@ -1,12 +1,12 @@
 // hMailAdmin's Settings › Advanced › SSL certificates: the stored certificates with what needs a
 // look, a generator (self-signed, or issued by the server's local CA that a classroom installs
 // once), an import of PEM or PFX files, and the CA certificate to hand out.
-import { useState, type FormEvent } from 'react';
-import { Alert, Badge, Button, Checkbox, FileInput, Group, List, PasswordInput, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { useState } from 'react';
+import { Alert, Badge, Checkbox, FileInput, List, PasswordInput, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import type { CertificateExport, CertificateInfo } from '../../../src-main/shared/model/entities';
 import type { CertificateImport } from '../../../src-main/shared/ipc/contract';
 import { ApiCallError, call } from '../api';
-import { ConfirmButton, DataTable, PageFrame, Section, useAsync, useFeedback, yesNo, type Column } from './shared';
+import { ActionButton, DataTable, PageFrame, RemoveButton, RowActions, Section, SubmitForm, downloadFile, useAsync, useFeedback, yesNo, type Column } from './shared';
 
 const T = {
   title: 'SSL certificates',
@@ -19,7 +19,6 @@ const T = {
   warnings: 'Warnings',
   actions: 'Actions',
   exportCa: 'Export CA',
-  remove: 'Remove',
   removeTitle: 'Remove certificate',
   removeMessage: (name: string) => `Remove the certificate ${name}? A certificate that a port uses cannot be removed: choose another one for that port first.`,
   empty: 'No certificates yet: generate one below (or import yours) so that SSL/TLS and STARTTLS ports have one to offer.',
@@ -60,18 +59,6 @@ async function readCertificateFile(file: File): Promise<{ certPem: string } | { 
   return PFX_RE.test(file.name) ? { pfxBase64: toBase64(await file.arrayBuffer()) } : { certPem: await file.text() };
 }
 
-/** Saves `text` as a file named `filename` (a Blob link). */
-function download(filename: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/x-pem-file' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
 export function CertificatesPage() {
   const fb = useFeedback();
   const certs = useAsync(() => call<CertificateInfo[]>('certificates', 'list'), []);
@@ -85,8 +72,7 @@ export function CertificatesPage() {
   const [impName, setImpName] = useState('');
   const [warnings, setWarnings] = useState<readonly string[]>([]);
 
-  const generate = async (e: FormEvent) => {
-    e.preventDefault();
+  const generate = async () => {
     setWarnings([]);
     await fb.run(
       'generate',
@@ -103,8 +89,7 @@ export function CertificatesPage() {
     );
   };
 
-  const importFile = async (e: FormEvent) => {
-    e.preventDefault();
+  const importFile = async () => {
     setWarnings([]);
     await fb.run(
       'import',
@@ -131,9 +116,6 @@ export function CertificatesPage() {
     setFile(f);
     if (f && impName.trim() === '') setImpName(f.name.replace(/\.[^.]+$/, ''));
   };
-
-  const exportCa = (c: CertificateInfo) =>
-    fb.run(`export-${c.id}`, () => call<CertificateExport>('certificates', 'export', { id: c.id, part: 'ca' }), { after: (x) => download(x.filename, x.pem) });
 
   const columns: Column<CertificateInfo>[] = [
     { header: T.name, cell: (c) => c.name },
@@ -163,18 +145,17 @@ export function CertificatesPage() {
     {
       header: T.actions,
       cell: (c) => (
-        <Group gap="xs" wrap="nowrap">
-          <Button size="xs" variant="light" onClick={() => void exportCa(c)} loading={fb.busy === `export-${c.id}`}>
-            {T.exportCa}
-          </Button>
-          <ConfirmButton
-            label={T.remove}
-            title={T.removeTitle}
-            message={T.removeMessage(c.name)}
-            loading={fb.busy === `remove-${c.id}`}
-            onConfirm={() => fb.run(`remove-${c.id}`, () => call<void>('certificates', 'remove', { id: c.id }), { success: true, after: certs.reload })}
+        <RowActions>
+          <ActionButton
+            label={T.exportCa}
+            feedback={fb}
+            runKey={`export-${c.id}`}
+            action={() => call<CertificateExport>('certificates', 'export', { id: c.id, part: 'ca' })}
+            success={false}
+            after={(x) => downloadFile(x.filename, x.pem, 'application/x-pem-file')}
           />
-        </Group>
+          <RemoveButton feedback={fb} ns="certificates" id={c.id} title={T.removeTitle} message={T.removeMessage(c.name)} after={certs.reload} />
+        </RowActions>
       ),
     },
   ];
@@ -193,41 +174,27 @@ export function CertificatesPage() {
       <DataTable columns={columns} rows={certs.data} rowKey={(c) => c.id} empty={T.empty} minWidth={1000} />
       <SimpleGrid cols={{ base: 1, md: 2 }} spacing="xl">
         <Section title={T.generateTitle}>
-          <form aria-label={T.generateTitle} onSubmit={(e) => void generate(e)}>
-            <Stack gap="sm">
-              <TextInput label={T.certificateName} value={genName} onChange={(e) => setGenName(e.currentTarget.value)} error={fb.error('genName')} />
-              <TextInput label={T.hostName} description={T.hostNameHint} value={genHost} onChange={(e) => setGenHost(e.currentTarget.value)} error={fb.error('genHost')} />
-              <Checkbox label={T.localCa} description={T.localCaHint} checked={genLocalCa} onChange={(e) => setGenLocalCa(e.currentTarget.checked)} />
-              <Group>
-                <Button type="submit" loading={fb.busy === 'generate'}>
-                  {T.generate}
-                </Button>
-              </Group>
-            </Stack>
-          </form>
+          <SubmitForm label={T.generateTitle} submit={T.generate} onSubmit={generate} loading={fb.busy === 'generate'}>
+            <TextInput label={T.certificateName} value={genName} onChange={(e) => setGenName(e.currentTarget.value)} error={fb.error('genName')} />
+            <TextInput label={T.hostName} description={T.hostNameHint} value={genHost} onChange={(e) => setGenHost(e.currentTarget.value)} error={fb.error('genHost')} />
+            <Checkbox label={T.localCa} aria-label={T.localCa} description={T.localCaHint} checked={genLocalCa} onChange={(e) => setGenLocalCa(e.currentTarget.checked)} />
+          </SubmitForm>
         </Section>
         <Section title={T.importTitle}>
-          <form aria-label={T.importTitle} onSubmit={(e) => void importFile(e)}>
-            <Stack gap="sm">
-              <FileInput
-                label={T.file}
-                description={T.fileHint}
-                placeholder={T.filePlaceholder}
-                accept=".pem,.crt,.cer,.key,.pfx,.p12"
-                value={file}
-                onChange={chooseFile}
-                clearable
-                error={fb.error('impFile')}
-              />
-              <PasswordInput label={T.passphrase} description={T.passphraseHint} value={passphrase} onChange={(e) => setPassphrase(e.currentTarget.value)} error={fb.error('impPass')} autoComplete="off" />
-              <TextInput label={T.certificateName} value={impName} onChange={(e) => setImpName(e.currentTarget.value)} error={fb.error('impName')} />
-              <Group>
-                <Button type="submit" loading={fb.busy === 'import'}>
-                  {T.import}
-                </Button>
-              </Group>
-            </Stack>
-          </form>
+          <SubmitForm label={T.importTitle} submit={T.import} onSubmit={importFile} loading={fb.busy === 'import'}>
+            <FileInput
+              label={T.file}
+              description={T.fileHint}
+              placeholder={T.filePlaceholder}
+              accept=".pem,.crt,.cer,.key,.pfx,.p12"
+              value={file}
+              onChange={chooseFile}
+              clearable
+              error={fb.error('impFile')}
+            />
+            <PasswordInput label={T.passphrase} description={T.passphraseHint} value={passphrase} onChange={(e) => setPassphrase(e.currentTarget.value)} error={fb.error('impPass')} autoComplete="off" />
+            <TextInput label={T.certificateName} value={impName} onChange={(e) => setImpName(e.currentTarget.value)} error={fb.error('impName')} />
+          </SubmitForm>
         </Section>
       </SimpleGrid>
     </PageFrame>

@@ -1,9 +1,9 @@
 // One domain, as hMailAdmin's domain node: its accounts, its aliases and its DKIM signing key.
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useState } from 'react';
 import { Button, Code, Group, PasswordInput, Stack, Tabs, Text, TextInput } from '@mantine/core';
 import type { Account, Alias, DkimInfo, Domain } from '../../../src-main/shared/model/entities';
 import { call } from '../api';
-import { ConfirmButton, DataTable, PageFrame, Section, useAsync, useFeedback, yesNo, type Column, type Feedback } from './shared';
+import { DataTable, PageFrame, RemoveButton, Section, SubmitForm, useAsync, useFeedback, yesNo, type Column, type Feedback } from './shared';
 
 const T = {
   loadingTitle: 'Domain',
@@ -12,7 +12,6 @@ const T = {
   tabDkim: 'DKIM',
   actions: 'Actions',
   enabled: 'Enabled',
-  remove: 'Remove',
   // Accounts
   address: 'Address',
   quota: 'Quota (MB)',
@@ -90,10 +89,10 @@ export function DomainPage({ domainId }: { domainId: number }) {
           <Tabs.Tab value="dkim">{T.tabDkim}</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="accounts" pt="md">
-          <AccountsTab data={d} fb={fb} reload={data.reload} />
+          <AddressTab spec={ACCOUNTS_TAB} data={d} fb={fb} reload={data.reload} />
         </Tabs.Panel>
         <Tabs.Panel value="aliases" pt="md">
-          <AliasesTab data={d} fb={fb} reload={data.reload} />
+          <AddressTab spec={ALIASES_TAB} data={d} fb={fb} reload={data.reload} />
         </Tabs.Panel>
         <Tabs.Panel value="dkim" pt="md">
           <DkimTab data={d} fb={fb} reload={data.reload} domainId={domainId} />
@@ -109,127 +108,109 @@ interface TabProps {
   readonly reload: () => Promise<void>;
 }
 
-/** The add form under a tab's table: its inputs, then its submit button. */
-function AddForm({ title, submit, busy, onSubmit, children }: { title: string; submit: string; busy: boolean; onSubmit: () => unknown; children: ReactNode }) {
-  return (
-    <Section title={title}>
-      <form
-        onSubmit={(e: FormEvent) => {
-          e.preventDefault();
-          void onSubmit();
-        }}
-      >
-        <Stack gap="sm" maw={420}>
-          {children}
-          <Group>
-            <Button type="submit" loading={busy}>
-              {submit}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Section>
-  );
+/** What differs between the Accounts and Aliases tabs; the rest is AddressTab. */
+interface AddressTabSpec<R> {
+  /** The API namespace. */
+  readonly ns: 'accounts' | 'aliases';
+  readonly rows: (d: DomainData) => readonly R[];
+  /** The columns between Address and Enabled. */
+  readonly columns: readonly Column<R>[];
+  readonly empty: string;
+  readonly removeTitle: string;
+  readonly removeMessage: (address: string) => string;
+  readonly addTitle: string;
+  readonly addLabel: string;
+  readonly addressLabel: string;
+  /** The second input of the add form: the account's password, the alias's target. */
+  readonly second: { readonly field: 'password' | 'target'; readonly label: string; readonly secret: boolean };
 }
 
-function AccountsTab({ data, fb, reload }: TabProps) {
+interface AddressRow {
+  readonly id: number;
+  readonly address: string;
+  readonly enabled: boolean;
+}
+
+const ACCOUNTS_TAB: AddressTabSpec<Account> = {
+  ns: 'accounts',
+  rows: (d) => d.accounts,
+  columns: [{ header: T.quota, cell: (a) => (a.quotaMb === 0 ? T.unlimited : a.quotaMb) }],
+  empty: T.accountsEmpty,
+  removeTitle: T.removeAccountTitle,
+  removeMessage: T.removeAccountMessage,
+  addTitle: T.addAccountTitle,
+  addLabel: T.addAccount,
+  addressLabel: T.address,
+  second: { field: 'password', label: T.accountPassword, secret: true },
+};
+
+const ALIASES_TAB: AddressTabSpec<Alias> = {
+  ns: 'aliases',
+  rows: (d) => d.aliases,
+  columns: [{ header: T.target, cell: (a) => a.target }],
+  empty: T.aliasesEmpty,
+  removeTitle: T.removeAliasTitle,
+  removeMessage: T.removeAliasMessage,
+  addTitle: T.addAliasTitle,
+  addLabel: T.addAlias,
+  addressLabel: T.aliasAddress,
+  second: { field: 'target', label: T.target, secret: false },
+};
+
+/**
+ * A tab of the domain's addresses (accounts, aliases): the table with Enabled and Remove on each
+ * row, and the add form under it (an address, the name alone being enough, and a second input),
+ * emptied after an add.
+ */
+function AddressTab<R extends AddressRow>({ spec, data, fb, reload }: TabProps & { spec: AddressTabSpec<R> }) {
   const [address, setAddress] = useState('');
-  const [password, setPassword] = useState('');
+  const [second, setSecond] = useState('');
   const domain = data?.domain.name ?? '';
+  const { ns } = spec;
+  const addKey = `add-${ns}`;
+  /** The inputs' names for their field errors. */
+  const inputs = { address: `${ns}-address`, [spec.second.field]: `${ns}-second` };
 
   const add = () =>
-    fb.run('add-account', () => call<Account>('accounts', 'add', { address: qualify(address, domain), password }), {
-      fields: { address: 'accountAddress', password: 'accountPassword' },
+    fb.run(addKey, () => call<R>(ns, 'add', { address: qualify(address, domain), [spec.second.field]: spec.second.secret ? second : qualify(second, domain) }), {
+      fields: inputs,
       success: true,
       after: () => {
         setAddress('');
-        setPassword('');
+        setSecond('');
         return reload();
       },
     });
 
-  const columns: Column<Account>[] = [
-    { header: T.address, cell: (a) => a.address },
-    { header: T.quota, cell: (a) => (a.quotaMb === 0 ? T.unlimited : a.quotaMb) },
-    { header: T.enabled, cell: (a) => yesNo(a.enabled) },
-    {
-      header: T.actions,
-      cell: (a) => (
-        <ConfirmButton
-          label={T.remove}
-          title={T.removeAccountTitle}
-          message={T.removeAccountMessage(a.address)}
-          loading={fb.busy === `remove-account-${a.id}`}
-          onConfirm={() => fb.run(`remove-account-${a.id}`, () => call<void>('accounts', 'remove', { id: a.id }), { success: true, after: reload })}
-        />
-      ),
-    },
+  const columns: Column<R>[] = [
+    { header: spec.addressLabel, cell: (r) => r.address },
+    ...spec.columns,
+    { header: T.enabled, cell: (r) => yesNo(r.enabled) },
+    { header: T.actions, cell: (r) => <RemoveButton feedback={fb} ns={ns} id={r.id} title={spec.removeTitle} message={spec.removeMessage(r.address)} after={reload} /> },
   ];
+  const SecondInput = spec.second.secret ? PasswordInput : TextInput;
 
   return (
     <Stack gap="lg">
-      <DataTable columns={columns} rows={data?.accounts} rowKey={(a) => a.id} empty={T.accountsEmpty} />
-      <AddForm title={T.addAccountTitle} submit={T.addAccount} busy={fb.busy === 'add-account'} onSubmit={add}>
-        <TextInput
-          label={T.address}
-          description={domain ? T.localPartHint(domain) : undefined}
-          value={address}
-          onChange={(e) => setAddress(e.currentTarget.value)}
-          error={fb.error('accountAddress')}
-        />
-        <PasswordInput label={T.accountPassword} value={password} onChange={(e) => setPassword(e.currentTarget.value)} error={fb.error('accountPassword')} autoComplete="new-password" />
-      </AddForm>
-    </Stack>
-  );
-}
-
-function AliasesTab({ data, fb, reload }: TabProps) {
-  const [address, setAddress] = useState('');
-  const [target, setTarget] = useState('');
-  const domain = data?.domain.name ?? '';
-
-  const add = () =>
-    fb.run('add-alias', () => call<Alias>('aliases', 'add', { address: qualify(address, domain), target: qualify(target, domain) }), {
-      fields: { address: 'aliasAddress', target: 'aliasTarget' },
-      success: true,
-      after: () => {
-        setAddress('');
-        setTarget('');
-        return reload();
-      },
-    });
-
-  const columns: Column<Alias>[] = [
-    { header: T.aliasAddress, cell: (a) => a.address },
-    { header: T.target, cell: (a) => a.target },
-    { header: T.enabled, cell: (a) => yesNo(a.enabled) },
-    {
-      header: T.actions,
-      cell: (a) => (
-        <ConfirmButton
-          label={T.remove}
-          title={T.removeAliasTitle}
-          message={T.removeAliasMessage(a.address)}
-          loading={fb.busy === `remove-alias-${a.id}`}
-          onConfirm={() => fb.run(`remove-alias-${a.id}`, () => call<void>('aliases', 'remove', { id: a.id }), { success: true, after: reload })}
-        />
-      ),
-    },
-  ];
-
-  return (
-    <Stack gap="lg">
-      <DataTable columns={columns} rows={data?.aliases} rowKey={(a) => a.id} empty={T.aliasesEmpty} />
-      <AddForm title={T.addAliasTitle} submit={T.addAlias} busy={fb.busy === 'add-alias'} onSubmit={add}>
-        <TextInput
-          label={T.aliasAddress}
-          description={domain ? T.localPartHint(domain) : undefined}
-          value={address}
-          onChange={(e) => setAddress(e.currentTarget.value)}
-          error={fb.error('aliasAddress')}
-        />
-        <TextInput label={T.target} value={target} onChange={(e) => setTarget(e.currentTarget.value)} error={fb.error('aliasTarget')} />
-      </AddForm>
+      <DataTable columns={columns} rows={data && spec.rows(data)} rowKey={(r) => r.id} empty={spec.empty} />
+      <Section title={spec.addTitle}>
+        <SubmitForm submit={spec.addLabel} onSubmit={add} loading={fb.busy === addKey} maw={420}>
+          <TextInput
+            label={spec.addressLabel}
+            description={domain ? T.localPartHint(domain) : undefined}
+            value={address}
+            onChange={(e) => setAddress(e.currentTarget.value)}
+            error={fb.error(`${ns}-address`)}
+          />
+          <SecondInput
+            label={spec.second.label}
+            value={second}
+            onChange={(e) => setSecond(e.currentTarget.value)}
+            error={fb.error(`${ns}-second`)}
+            autoComplete={spec.second.secret ? 'new-password' : undefined}
+          />
+        </SubmitForm>
+      </Section>
     </Stack>
   );
 }

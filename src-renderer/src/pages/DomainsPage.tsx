@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { Anchor, Button, Group, TextInput } from '@mantine/core';
 import type { Domain } from '../../../src-main/shared/model/entities';
 import { call } from '../api';
-import { ConfirmButton, DataTable, PageFrame, Section, useAsync, useFeedback, yesNo, type Column } from './shared';
+import { DataTable, PageFrame, RemoveButton, Section, useAsync, useFeedback, yesNo, type Column } from './shared';
 
 const T = {
   title: 'Domains',
@@ -16,7 +16,6 @@ const T = {
   domainName: 'Domain name',
   domainNamePlaceholder: 'example.com',
   add: 'Add domain',
-  remove: 'Remove',
   removeTitle: 'Remove domain',
   removeMessage: (name: string) => `Remove ${name}? Its accounts, aliases and distribution lists, and the mail in them, are removed too.`,
 };
@@ -38,8 +37,6 @@ export function DomainsPage({ onOpen }: { onOpen?: (domainId: number) => void })
     });
   };
 
-  const remove = (d: Domain) => fb.run(`remove-${d.id}`, () => call<void>('domains', 'remove', { id: d.id }), { success: true, after: domains.reload });
-
   const columns: Column<Domain>[] = [
     {
       header: T.name,
@@ -57,7 +54,7 @@ export function DomainsPage({ onOpen }: { onOpen?: (domainId: number) => void })
     {
       header: T.actions,
       cell: (d) => (
-        <ConfirmButton label={T.remove} title={T.removeTitle} message={T.removeMessage(d.name)} onConfirm={() => remove(d)} loading={fb.busy === `remove-${d.id}`} />
+<RemoveButton feedback={fb} ns="domains" id={d.id} title={T.removeTitle} message={T.removeMessage(d.name)} after={domains.reload} />
       ),
     },
   ];

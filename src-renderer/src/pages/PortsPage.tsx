@@ -1,10 +1,10 @@
 // hMailAdmin's Settings › Advanced › TCP/IP ports: what each listener is set to, what it really
 // got (the port bound, or why it failed), and an editor for one port.
 import { useState } from 'react';
-import { Badge, Button, Group, Modal, NumberInput, Select, Stack, Switch, Text } from '@mantine/core';
+import { Badge, NumberInput, Select, Stack, Switch, Text } from '@mantine/core';
 import type { CertificateInfo, ListenerState, PortSecurity, PortStatus, TcpIpPort } from '../../../src-main/shared/model/entities';
 import { call } from '../api';
-import { ConfirmButton, DataTable, FeedbackAlerts, PageFrame, SECURITY_OPTIONS, numberValue, securityLabel, useAsync, useEvent, useFeedback, yesNo, type Column } from './shared';
+import { DataTable, FormModal, PageFrame, RestoreDefaultsButton, SecuritySelect, SmallButton, numberValue, securityLabel, useAsync, useEvent, useFeedback, useModalEditor, yesNo, type Column } from './shared';
 
 const T = {
   title: 'TCP/IP ports',
@@ -19,12 +19,9 @@ const T = {
   problem: 'Problem',
   actions: 'Actions',
   edit: 'Edit',
-  save: 'Save',
-  cancel: 'Cancel',
   defaultCertificate: 'Default',
   editTitle: (p: TcpIpPort) => `${p.protocol.toUpperCase()} on ${p.address}:${p.port}`,
   empty: 'No TCP/IP ports: the server listens on none. Use "Restore defaults" to get the SMTP, POP3 and IMAP ports back.',
-  restore: 'Restore defaults',
   restoreTitle: 'Restore the default ports',
   restoreMessage: 'Replace every TCP/IP port with the defaults (SMTP 25 and 587, POP3 110, IMAP 143; 465, 995 and 993 with SSL/TLS, disabled)? Changes made here are lost.',
   states: { listening: 'listening', failed: 'failed', stopped: 'stopped', disabled: 'disabled' } satisfies Record<ListenerState, string>,
@@ -45,7 +42,7 @@ export function PortsPage() {
     const [ports, certificates] = await Promise.all([call<PortStatus[]>('ports', 'list'), call<CertificateInfo[]>('certificates', 'list')]);
     return { ports, certificates };
   }, []);
-  const [editing, setEditing] = useState<PortStatus | undefined>();
+  const editor = useModalEditor<PortStatus>(fb, data.reload);
 
   useEvent('server.statusChanged', () => void data.reload());
   useEvent('config.changed', () => void data.reload());
@@ -84,11 +81,7 @@ export function PortsPage() {
     },
     {
       header: T.actions,
-      cell: (p) => (
-        <Button size="xs" variant="light" onClick={() => setEditing(p)}>
-          {T.edit}
-        </Button>
-      ),
+      cell: (p) => <SmallButton label={T.edit} onClick={() => editor.open(p)} />,
     },
   ];
 
@@ -97,30 +90,10 @@ export function PortsPage() {
       title={T.title}
       feedback={fb}
       loadError={data.error}
-      actions={
-        <ConfirmButton
-          label={T.restore}
-          title={T.restoreTitle}
-          message={T.restoreMessage}
-          color="orange"
-          loading={fb.busy === 'restore'}
-          onConfirm={() => fb.run('restore', () => call<TcpIpPort[]>('ports', 'resetDefaults'), { success: true, after: data.reload })}
-        />
-      }
+      actions={<RestoreDefaultsButton feedback={fb} ns="ports" title={T.restoreTitle} message={T.restoreMessage} after={data.reload} />}
     >
       <DataTable columns={columns} rows={data.data?.ports} rowKey={(p) => p.id} empty={T.empty} minWidth={900} />
-      {editing && (
-        <PortEditor
-          port={editing}
-          certificates={data.data?.certificates ?? []}
-          onClose={() => setEditing(undefined)}
-          onSaved={() => {
-            setEditing(undefined);
-            fb.notify();
-            return data.reload();
-          }}
-        />
-      )}
+      {editor.editing && <PortEditor port={editor.editing} certificates={data.data?.certificates ?? []} onClose={editor.close} onSaved={editor.saved} />}
     </PageFrame>
   );
 }
@@ -152,36 +125,11 @@ function PortEditor({ port, certificates, onClose, onSaved }: { port: PortStatus
     );
 
   return (
-    <Modal opened onClose={onClose} title={T.editTitle(port)} centered>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
-        }}
-      >
-        <Stack gap="sm">
-          <FeedbackAlerts feedback={fb} />
-          <NumberInput label={T.port} value={number} onChange={setNumber} min={0} max={65535} allowDecimal={false} allowNegative={false} error={fb.error('port')} />
-          <Select
-            label={T.security}
-            data={[...SECURITY_OPTIONS]}
-            value={security}
-            onChange={(v) => v && setSecurity(v as PortSecurity)}
-            allowDeselect={false}
-            error={fb.error('security')}
-          />
-          <Select label={T.certificate} data={certOptions} value={certificate} onChange={(v) => v && setCertificate(v)} allowDeselect={false} error={fb.error('certificate')} />
-          <Switch label={T.enabled} checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} error={fb.error('enabled')} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {T.cancel}
-            </Button>
-            <Button type="submit" loading={fb.busy === 'save'}>
-              {T.save}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal title={T.editTitle(port)} feedback={fb} onSubmit={save} onClose={onClose}>
+      <NumberInput label={T.port} value={number} onChange={setNumber} min={0} max={65535} allowDecimal={false} allowNegative={false} error={fb.error('port')} />
+      <SecuritySelect label={T.security} value={security} onChange={setSecurity} error={fb.error('security')} />
+      <Select label={T.certificate} data={certOptions} value={certificate} onChange={(v) => v && setCertificate(v)} allowDeselect={false} error={fb.error('certificate')} />
+      <Switch label={T.enabled} checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} error={fb.error('enabled')} />
+    </FormModal>
   );
 }

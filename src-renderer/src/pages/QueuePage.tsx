@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { Badge, Button, Code, Group, Modal, Stack, Text } from '@mantine/core';
 import type { QueueItem, QueueMessage, QueueRecipient } from '../../../src-main/shared/model/entities';
 import { call } from '../api';
-import { ConfirmButton, DataTable, FeedbackAlerts, PageFrame, dateTime, useAsync, useEvent, useFeedback, type Column } from './shared';
+import { ActionButton, ConfirmActionButton, DataTable, FeedbackAlerts, PageFrame, RemoveButton, RowActions, SmallButton, dateTime, useAsync, useEvent, useFeedback, type Column } from './shared';
 
 const T = {
   title: 'Delivery queue',
@@ -18,7 +18,8 @@ const T = {
   actions: 'Actions',
   sendNow: 'Send now',
   show: 'Show',
-  remove: 'Remove',
+  removeTitle: 'Remove the message',
+  removeMessage: (id: number) => `Remove message ${id} from the queue? It will not be delivered, and its sender is not told.`,
   flush: 'Flush',
   clear: 'Clear queue',
   clearTitle: 'Clear the delivery queue',
@@ -28,7 +29,6 @@ const T = {
   flushed: (n: number) => (n === 1 ? '1 message is being sent now' : `${n} messages are being sent now`),
   cleared: (n: number) => (n === 1 ? '1 message removed' : `${n} messages removed`),
   sending: 'Being sent now',
-  removed: 'Removed',
   // "Show"
   messageTitle: (id: number) => `Message ${id}`,
   why: 'Why it is queued',
@@ -68,28 +68,18 @@ export function QueuePage() {
     {
       header: T.actions,
       cell: (q) => (
-        <Group gap="xs" wrap="nowrap">
-          <Button
-            size="xs"
-            variant="light"
-            loading={fb.busy === `send-${q.id}`}
-            onClick={() => void fb.run(`send-${q.id}`, () => call<void>('queue', 'sendNow', { id: q.id }), { success: () => T.sending, after: queue.reload })}
-          >
-            {T.sendNow}
-          </Button>
-          <Button size="xs" variant="light" onClick={() => setShown(q.id)}>
-            {T.show}
-          </Button>
-          <Button
-            size="xs"
-            variant="light"
-            color="red"
-            loading={fb.busy === `remove-${q.id}`}
-            onClick={() => void fb.run(`remove-${q.id}`, () => call<void>('queue', 'remove', { id: q.id }), { success: () => T.removed, after: queue.reload })}
-          >
-            {T.remove}
-          </Button>
-        </Group>
+        <RowActions>
+          <ActionButton
+            label={T.sendNow}
+            feedback={fb}
+            runKey={`send-${q.id}`}
+            action={() => call<void>('queue', 'sendNow', { id: q.id })}
+            success={() => T.sending}
+            after={queue.reload}
+          />
+          <SmallButton label={T.show} onClick={() => setShown(q.id)} />
+          <RemoveButton feedback={fb} ns="queue" id={q.id} title={T.removeTitle} message={T.removeMessage(q.id)} after={queue.reload} />
+        </RowActions>
       ),
     },
   ];
@@ -100,18 +90,19 @@ export function QueuePage() {
       feedback={fb}
       loadError={queue.error}
       actions={
-        <Group gap="xs">
-          <Button size="xs" loading={fb.busy === 'flush'} onClick={() => void fb.run('flush', () => call<number>('queue', 'flush'), { success: T.flushed, after: queue.reload })}>
-            {T.flush}
-          </Button>
-          <ConfirmButton
+        <>
+          <ActionButton label={T.flush} variant="filled" feedback={fb} runKey="flush" action={() => call<number>('queue', 'flush')} success={T.flushed} after={queue.reload} />
+          <ConfirmActionButton
             label={T.clear}
             title={T.clearTitle}
             message={T.clearMessage}
-            loading={fb.busy === 'clear'}
-            onConfirm={() => fb.run('clear', () => call<number>('queue', 'clear'), { success: T.cleared, after: queue.reload })}
+            feedback={fb}
+            runKey="clear"
+            action={() => call<number>('queue', 'clear')}
+            success={T.cleared}
+            after={queue.reload}
           />
-        </Group>
+        </>
       }
     >
       <DataTable columns={columns} rows={queue.data} rowKey={(q) => q.id} empty={T.empty} minWidth={1100} />

@@ -1,11 +1,11 @@
 // hMailAdmin's Settings › Protocols › SMTP: limits of the SMTP service, and how mail leaves for
 // other servers (retries, the name given in HELO, the smart host), with a test of the smart host.
 import { useState } from 'react';
-import { Alert, Button, Group, List, NumberInput, PasswordInput, Select, SimpleGrid, Stack, Switch, Text, TextInput } from '@mantine/core';
+import { Alert, List, NumberInput, PasswordInput, Select, SimpleGrid, Stack, Switch, Text, TextInput } from '@mantine/core';
 import type { SmartHostTestResult } from '../../../src-main/shared/model/entities';
 import type { SettingKey } from '../../../src-main/shared/model/settings';
 import { call } from '../api';
-import { PageFrame, SECURITY_OPTIONS, Section, useFeedback, useSettingsForm } from './shared';
+import { PageFrame, SECURITY_OPTIONS, Section, SettingsFormView, SubmitForm, useFeedback, useSettingsForm } from './shared';
 
 const T = {
   title: 'SMTP',
@@ -30,7 +30,6 @@ const T = {
   requiresAuth: 'Server requires authentication',
   username: 'User name',
   password: 'Password',
-  save: 'Save',
   testTitle: 'Test the smart host',
   testHint: 'Sends a message through the saved settings now (save first), and shows each step.',
   testTo: 'Test recipient',
@@ -71,69 +70,44 @@ export function SmtpPage() {
 
   return (
     <PageFrame title={T.title} feedback={fb} loadError={form.loadError}>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void form.save();
-        }}
-      >
-        <Stack gap="lg">
-          <Section title={T.general}>
-            <SimpleGrid cols={{ base: 1, md: 2 }}>
-              <NumberInput label={T.maxConnections} min={0} {...WHOLE} {...form.number('smtp.maxConnections')} />
-              <TextInput label={T.welcomeMessage} description={T.welcomeHint} {...form.text('smtp.welcomeMessage')} />
-              <NumberInput label={T.maxMessageSize} description={T.maxMessageSizeHint} min={0} {...WHOLE} {...form.number('smtp.maxMessageSizeKb')} />
-              <NumberInput label={T.maxRecipients} min={1} {...WHOLE} {...form.number('smtp.maxRecipients')} />
-            </SimpleGrid>
-          </Section>
-          <Section title={T.delivery}>
-            <SimpleGrid cols={{ base: 1, md: 2 }}>
-              <NumberInput label={T.retries} min={0} {...WHOLE} {...form.number('smtp.retries')} />
-              <NumberInput label={T.retryMinutes} min={1} {...WHOLE} {...form.number('smtp.retryMinutes')} />
-              <TextInput label={T.heloName} description={T.heloHint} {...form.text('smtp.heloName')} />
-            </SimpleGrid>
-            <Text fw={500} mt="sm">
-              {T.relayer}
-            </Text>
-            <Text size="sm" c="dimmed">
-              {T.relayerHint}
-            </Text>
-            <SimpleGrid cols={{ base: 1, md: 2 }}>
-              <TextInput label={T.relayerHost} {...form.text('smtp.relayer.host')} />
-              <NumberInput label={T.relayerPort} min={1} max={65535} {...WHOLE} {...form.number('smtp.relayer.port')} />
-              <Select label={T.relayerSecurity} data={[...SECURITY_OPTIONS]} allowDeselect={false} {...form.select('smtp.relayer.security')} />
-              <Switch label={T.relayerVerify} mt="lg" {...form.check('smtp.relayer.verifyCertificate')} />
-              <Switch label={T.requiresAuth} {...form.check('smtp.relayer.requiresAuth')} />
-              <div />
-              <TextInput label={T.username} autoComplete="off" {...form.text('smtp.relayer.username')} />
-              <PasswordInput label={T.password} autoComplete="new-password" {...form.text('smtp.relayer.password')} />
-            </SimpleGrid>
-          </Section>
-          <Group>
-            <Button type="submit" loading={form.saving} disabled={!form.ready}>
-              {T.save}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
+      <SettingsFormView form={form} gap="lg">
+        <Section title={T.general}>
+          <SimpleGrid cols={{ base: 1, md: 2 }}>
+            <NumberInput label={T.maxConnections} min={0} {...WHOLE} {...form.number('smtp.maxConnections')} />
+            <TextInput label={T.welcomeMessage} description={T.welcomeHint} {...form.text('smtp.welcomeMessage')} />
+            <NumberInput label={T.maxMessageSize} description={T.maxMessageSizeHint} min={0} {...WHOLE} {...form.number('smtp.maxMessageSizeKb')} />
+            <NumberInput label={T.maxRecipients} min={1} {...WHOLE} {...form.number('smtp.maxRecipients')} />
+          </SimpleGrid>
+        </Section>
+        <Section title={T.delivery}>
+          <SimpleGrid cols={{ base: 1, md: 2 }}>
+            <NumberInput label={T.retries} min={0} {...WHOLE} {...form.number('smtp.retries')} />
+            <NumberInput label={T.retryMinutes} min={1} {...WHOLE} {...form.number('smtp.retryMinutes')} />
+            <TextInput label={T.heloName} description={T.heloHint} {...form.text('smtp.heloName')} />
+          </SimpleGrid>
+          <Text fw={500} mt="sm">
+            {T.relayer}
+          </Text>
+          <Text size="sm" c="dimmed">
+            {T.relayerHint}
+          </Text>
+          <SimpleGrid cols={{ base: 1, md: 2 }}>
+            <TextInput label={T.relayerHost} {...form.text('smtp.relayer.host')} />
+            <NumberInput label={T.relayerPort} min={1} max={65535} {...WHOLE} {...form.number('smtp.relayer.port')} />
+            <Select label={T.relayerSecurity} data={[...SECURITY_OPTIONS]} allowDeselect={false} {...form.select('smtp.relayer.security')} />
+            <Switch label={T.relayerVerify} mt="lg" {...form.check('smtp.relayer.verifyCertificate')} />
+            <Switch label={T.requiresAuth} {...form.check('smtp.relayer.requiresAuth')} />
+            <div />
+            <TextInput label={T.username} autoComplete="off" {...form.text('smtp.relayer.username')} />
+            <PasswordInput label={T.password} autoComplete="new-password" {...form.text('smtp.relayer.password')} />
+          </SimpleGrid>
+        </Section>
+      </SettingsFormView>
 
-      <Section title={T.testTitle}>
-        <Text size="sm" c="dimmed">
-          {T.testHint}
-        </Text>
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            void test();
-          }}
-        >
-          <Group align="flex-start">
-            <TextInput label={T.testTo} value={to} onChange={(e) => setTo(e.currentTarget.value)} error={fb.error('testTo')} w={320} />
-            <Button type="submit" variant="light" mt={24} loading={fb.busy === 'test'}>
-              {T.test}
-            </Button>
-          </Group>
-        </form>
+      <Section title={T.testTitle} description={T.testHint}>
+        <SubmitForm submit={T.test} onSubmit={test} loading={fb.busy === 'test'} maw={320}>
+          <TextInput label={T.testTo} value={to} onChange={(e) => setTo(e.currentTarget.value)} error={fb.error('testTo')} />
+        </SubmitForm>
         {result && (
           <Alert color={result.ok ? 'green' : 'red'} role="status" title={result.ok ? T.testOk : T.testFailed}>
             <Stack gap="xs">

@@ -1,9 +1,10 @@
 // What every page of the settings tree shares: loading with reload, live events, running an
 // action with its outcome (field errors next to their input, other errors in a red alert at the
-// top, "Saved" after a success), a button that asks first, a table with its empty state, and a
-// form over server settings that sends only the keys that changed.
-import { useCallback, useEffect, useRef, useState, type ChangeEvent, type DependencyList, type ReactNode } from 'react';
-import { Alert, Button, Group, Loader, Modal, Stack, Table, Text, Title, type MantineColor, type MantineSize } from '@mantine/core';
+// top, "Saved" after a success), forms and modal editors with their buttons, buttons that run an
+// action (after asking first, for Remove and Restore defaults), a table with its empty state, and
+// a form over server settings that sends only the keys that changed.
+import { useCallback, useEffect, useRef, useState, type ChangeEvent, type DependencyList, type FormEvent, type ReactNode } from 'react';
+import { Alert, Button, Group, Loader, Modal, Select, Stack, Table, Text, Title, type ButtonProps, type MantineColor, type MantineSize, type MantineSpacing, type ModalProps } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { ApiCallError, call, onEvent } from '../api';
 import type { MainEvents } from '../../../src-main/shared/ipc/contract';
@@ -12,6 +13,10 @@ import type { SettingKey, Settings } from '../../../src-main/shared/model/settin
 
 const T = {
   saved: 'Saved',
+  save: 'Save',
+  remove: 'Remove',
+  removed: 'Removed',
+  restore: 'Restore defaults',
   cancel: 'Cancel',
   loading: 'Loading…',
   unknownError: 'Something went wrong',
@@ -207,6 +212,7 @@ export function PageFrame({
   title: string;
   feedback: Feedback;
   loadError?: string | undefined;
+  /** Buttons at the right of the title. */
   actions?: ReactNode;
   children: ReactNode;
 }) {
@@ -214,7 +220,7 @@ export function PageFrame({
     <Stack gap="md">
       <Group justify="space-between">
         <Title order={3}>{title}</Title>
-        {actions}
+        {actions !== undefined && <Group gap="xs">{actions}</Group>}
       </Group>
       <FeedbackAlerts feedback={feedback} loadError={loadError} />
       {children}
@@ -222,17 +228,172 @@ export function PageFrame({
   );
 }
 
-/** A section heading inside a page. */
-export function Section({ title, children }: { title: string; children: ReactNode }) {
+/** A section heading inside a page, with a line that explains it. */
+export function Section({ title, description, children }: { title: string; description?: ReactNode; children: ReactNode }) {
   return (
     <Stack gap="xs">
       <Title order={4}>{title}</Title>
+      {description !== undefined && (
+        <Text size="sm" c="dimmed">
+          {description}
+        </Text>
+      )}
       {children}
     </Stack>
   );
 }
 
+/** A form's onSubmit: runs `fn` instead of the browser's submission. */
+const submitted = (fn: () => unknown) => (e: FormEvent) => {
+  e.preventDefault();
+  void fn();
+};
+
+/**
+ * A form: its inputs, then its submit button (and `extra` buttons beside it). Enter in an input
+ * submits it; `onSubmit` runs without the page reloading.
+ */
+export function SubmitForm({
+  submit,
+  onSubmit,
+  loading,
+  disabled,
+  label,
+  maw,
+  gap = 'sm',
+  extra,
+  children,
+}: {
+  submit: string;
+  onSubmit: () => unknown;
+  loading?: boolean;
+  disabled?: boolean;
+  /** The form's accessible name, where a page has several. */
+  label?: string;
+  maw?: number;
+  gap?: MantineSpacing;
+  extra?: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <form aria-label={label} onSubmit={submitted(onSubmit)}>
+      <Stack gap={gap} maw={maw}>
+        {children}
+        <Group>
+          <Button type="submit" loading={loading} disabled={disabled}>
+            {submit}
+          </Button>
+          {extra}
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
+/** An editor in a modal: its own alerts, its inputs, then Cancel and the submit button (default "Save"). */
+export function FormModal({
+  title,
+  feedback,
+  submit = T.save,
+  onSubmit,
+  onClose,
+  size,
+  children,
+}: {
+  title: string;
+  feedback: Feedback;
+  submit?: string;
+  onSubmit: () => unknown;
+  onClose: () => void;
+  size?: ModalProps['size'];
+  children: ReactNode;
+}) {
+  return (
+    <Modal opened onClose={onClose} title={title} centered size={size}>
+      <form onSubmit={submitted(onSubmit)}>
+        <Stack gap="sm">
+          <FeedbackAlerts feedback={feedback} />
+          {children}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              {T.cancel}
+            </Button>
+            <Button type="submit" loading={feedback.busy !== undefined}>
+              {submit}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
 // ---- controls ---------------------------------------------------------------------------------------
+
+/** An action run through a page's Feedback: its button spins while it runs, then "Saved" (or `success`) or the error. */
+export interface ActionProps<R> {
+  readonly feedback: Feedback;
+  /** The key of the action (unique on the page, e.g. `remove-3`). */
+  readonly runKey: string;
+  readonly action: () => Promise<R>;
+  /** Default: "Saved"; false: no message. */
+  readonly success?: RunOptions<R>['success'] | false;
+  /** After a success: a reload … */
+  readonly after?: RunOptions<R>['after'];
+}
+
+function runAction<R>({ feedback, runKey, action, success = true, after }: ActionProps<R>): Promise<R | undefined> {
+  return feedback.run(runKey, action, { success: success === false ? undefined : success, after });
+}
+
+/** The buttons of a table row, side by side. */
+export function RowActions({ children }: { children: ReactNode }) {
+  return (
+    <Group gap="xs" wrap="nowrap">
+      {children}
+    </Group>
+  );
+}
+
+/** The small button of a table row or a page's header (Edit, Show, Add …). */
+export function SmallButton({ label, onClick, variant = 'light' }: { label: string; onClick: () => unknown; variant?: ButtonProps['variant'] }) {
+  return (
+    <Button size="xs" variant={variant} onClick={() => void onClick()}>
+      {label}
+    </Button>
+  );
+}
+
+/** A small button that runs an action at once (Send now, Unban …). */
+export function ActionButton<R>({ label, variant = 'light', ...action }: ActionProps<R> & { label: string; variant?: ButtonProps['variant'] }) {
+  return (
+    <Button size="xs" variant={variant} loading={action.feedback.busy === action.runKey} onClick={() => void runAction(action)}>
+      {label}
+    </Button>
+  );
+}
+
+/** A ConfirmButton whose confirmation runs an action (Remove, Restore defaults, Clear …). */
+export function ConfirmActionButton<R>({
+  label,
+  title,
+  message,
+  color,
+  size,
+  ...action
+}: ActionProps<R> & { label: string; title: string; message: ReactNode; color?: MantineColor; size?: MantineSize }) {
+  return (
+    <ConfirmButton
+      label={label}
+      title={title}
+      message={message}
+      color={color}
+      size={size}
+      loading={action.feedback.busy === action.runKey}
+      onConfirm={() => runAction(action)}
+    />
+  );
+}
 
 /** A button that asks in a modal first; the modal's own button (`confirmLabel`) does it. */
 export function ConfirmButton({
@@ -283,6 +444,52 @@ export function ConfirmButton({
   );
 }
 
+/** Remove, after a confirmation: `<ns>.remove` of row `id`, then "Removed" and `after` (a reload). */
+export function RemoveButton({
+  feedback,
+  ns,
+  id,
+  title,
+  message,
+  after,
+  size,
+}: {
+  feedback: Feedback;
+  /** The API namespace (domains, routes …). */
+  ns: string;
+  id: number;
+  title: string;
+  message: ReactNode;
+  after?: () => unknown;
+  size?: MantineSize;
+}) {
+  return (
+    <ConfirmActionButton
+      label={T.remove}
+      title={title}
+      message={message}
+      size={size}
+      feedback={feedback}
+      runKey={`remove-${ns}-${id}`}
+      action={() => call<void>(ns, 'remove', { id })}
+      success={() => T.removed}
+      after={after}
+    />
+  );
+}
+
+/** "Restore defaults", after a confirmation: `<ns>.resetDefaults`, then "Saved" and `after` (a reload). */
+export function RestoreDefaultsButton({ feedback, ns, title, message, after }: { feedback: Feedback; ns: string; title: string; message: ReactNode; after: () => unknown }) {
+  return (
+    <ConfirmActionButton label={T.restore} color="orange" title={title} message={message} feedback={feedback} runKey={`restore-${ns}`} action={() => call<unknown>(ns, 'resetDefaults')} after={after} />
+  );
+}
+
+/** The "Connection security" Select of a port or an outgoing connection. */
+export function SecuritySelect({ label, value, onChange, error }: { label: string; value: PortSecurity; onChange: (v: PortSecurity) => void; error: string | undefined }) {
+  return <Select label={label} data={[...SECURITY_OPTIONS]} value={value} onChange={(v) => v && onChange(v as PortSecurity)} allowDeselect={false} error={error} />;
+}
+
 export interface Column<R> {
   readonly header: string;
   readonly cell: (row: R) => ReactNode;
@@ -295,12 +502,15 @@ export function DataTable<R>({
   rowKey,
   empty,
   minWidth,
+  selected,
 }: {
   columns: readonly Column<R>[];
   rows: readonly R[] | undefined;
   rowKey: (row: R) => string | number;
   empty: string;
   minWidth?: number;
+  /** The row shown as chosen (its editor is open). */
+  selected?: (row: R) => boolean;
 }) {
   if (rows === undefined) return <Loader size="sm" aria-label={T.loading} />;
   if (rows.length === 0) return <Text c="dimmed">{empty}</Text>;
@@ -315,7 +525,7 @@ export function DataTable<R>({
       </Table.Thead>
       <Table.Tbody>
         {rows.map((r) => (
-          <Table.Tr key={rowKey(r)}>
+          <Table.Tr key={rowKey(r)} bg={selected?.(r) ? 'var(--mantine-primary-color-light)' : undefined}>
             {columns.map((c, i) => (
               <Table.Td key={i}>{c.cell(r)}</Table.Td>
             ))}
@@ -352,6 +562,47 @@ export function numberValue(v: number | string): number | string {
   return v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
 }
 
+/** Saves `text` as a file named `filename` (a Blob link). */
+export function downloadFile(filename: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+// ---- an editor in a modal, opened from a list ---------------------------------------------------------------
+
+export interface ModalEditor<E> {
+  /** What the editor edits now; undefined: it is closed. */
+  readonly editing: E | undefined;
+  open(e: E): void;
+  close(): void;
+  /** After the editor saved: closes it, says "Saved" on the page, reloads the list. */
+  saved(): Promise<void>;
+}
+
+/** The state of a list page's modal editor (Edit on a row, Add over the list). */
+export function useModalEditor<E>(feedback: Feedback, reload: () => Promise<void>): ModalEditor<E> {
+  const [editing, setEditing] = useState<E | undefined>();
+  return {
+    editing,
+    open: (e) => {
+      feedback.clear();
+      setEditing(e);
+    },
+    close: () => setEditing(undefined),
+    saved: () => {
+      setEditing(undefined);
+      feedback.notify();
+      return reload();
+    },
+  };
+}
+
 // ---- a form over server settings ------------------------------------------------------------------------
 
 type SettingValues = Partial<Record<SettingKey, unknown>>;
@@ -363,9 +614,11 @@ export interface SettingsForm {
   readonly saving: boolean;
   /** Sends the keys whose value differs from the stored one (none: nothing to send), then reloads. */
   save(): Promise<void>;
-  /** Props for a Mantine NumberInput, TextInput/PasswordInput, Switch/Checkbox or Select. */
+  /** Changes a value in the form (sent on Save). */
+  set(key: SettingKey, value: unknown): void;
+  /** Props for a Mantine NumberInput, TextInput/PasswordInput/Textarea, Switch/Checkbox or Select. */
   number(key: SettingKey): { value: number | string; onChange: (v: number | string) => void; error: string | undefined };
-  text(key: SettingKey): { value: string; onChange: (e: ChangeEvent<HTMLInputElement>) => void; error: string | undefined };
+  text(key: SettingKey): { value: string; onChange: (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => void; error: string | undefined };
   check(key: SettingKey): { checked: boolean; onChange: (e: ChangeEvent<HTMLInputElement>) => void; error: string | undefined };
   select(key: SettingKey): { value: string; onChange: (v: string | null) => void; error: string | undefined };
 }
@@ -406,6 +659,7 @@ export function useSettingsForm(keys: readonly SettingKey[], feedback: Feedback)
     loadError: stored.error,
     saving: feedback.busy === 'save',
     save,
+    set,
     number: (key) => ({ value: (values[key] as number | string | undefined) ?? '', onChange: (v) => set(key, v), error: feedback.error(key) }),
     text: (key) => ({ value: String(values[key] ?? ''), onChange: (e) => set(key, e.currentTarget.value), error: feedback.error(key) }),
     check: (key) => ({ checked: values[key] === true, onChange: (e) => set(key, e.currentTarget.checked), error: feedback.error(key) }),
@@ -417,4 +671,26 @@ export function useSettingsForm(keys: readonly SettingKey[], feedback: Feedback)
       error: feedback.error(key),
     }),
   };
+}
+
+/** The form of a settings page: its inputs over `form`, then Save. */
+export function SettingsFormView({ form, maw, gap, children }: { form: SettingsForm; maw?: number; gap?: MantineSpacing; children: ReactNode }) {
+  return (
+    <SubmitForm submit={T.save} onSubmit={form.save} loading={form.saving} disabled={!form.ready} maw={maw} gap={gap}>
+      {children}
+    </SubmitForm>
+  );
+}
+
+/** A page that is one settings form: its title, its alerts, the inputs `children` draws over the form, Save. */
+export function SettingsPage({ title, keys, maw, gap, children }: { title: string; keys: readonly SettingKey[]; maw?: number; gap?: MantineSpacing; children: (form: SettingsForm) => ReactNode }) {
+  const fb = useFeedback();
+  const form = useSettingsForm(keys, fb);
+  return (
+    <PageFrame title={title} feedback={fb} loadError={form.loadError}>
+      <SettingsFormView form={form} maw={maw} gap={gap}>
+        {children(form)}
+      </SettingsFormView>
+    </PageFrame>
+  );
 }

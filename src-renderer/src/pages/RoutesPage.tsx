@@ -1,0 +1,176 @@
+// hMailAdmin's Settings › Protocols › SMTP › Routes: mail for a domain (all its addresses, or
+// only some) goes to a given host instead of the domain's MX servers or the smart host.
+import { useState } from 'react';
+import { NumberInput, PasswordInput, SimpleGrid, Switch, TagsInput, TextInput } from '@mantine/core';
+import type { PortSecurity, Route } from '../../../src-main/shared/model/entities';
+import { call } from '../api';
+import { DataTable, FormModal, PageFrame, RemoveButton, RowActions, SecuritySelect, SmallButton, numberValue, sameFields, securityLabel, useAsync, useEvent, useFeedback, useModalEditor, type Column } from './shared';
+
+const T = {
+  title: 'Routes',
+  domain: 'Domain',
+  domainHint: 'Mail for this domain goes to the host below, not to its MX servers.',
+  description: 'Description',
+  host: 'Remote host name',
+  port: 'Remote TCP/IP port',
+  hostPort: 'Host',
+  security: 'Connection security',
+  verifyCertificate: 'Check the remote server\'s certificate',
+  requiresAuth: 'Server requires authentication',
+  username: 'User name',
+  password: 'Password',
+  passwordKeep: 'Leave empty to keep the stored password.',
+  allAddresses: 'All addresses',
+  allAddressesHint: 'Off: only mail to the addresses listed below takes this route.',
+  addresses: 'Addresses',
+  addressesHint: 'Type an address and press Enter.',
+  addressesCell: (list: readonly string[]) => (list.length <= 3 ? list.join(', ') : `${list.slice(0, 3).join(', ')} and ${list.length - 3} more`),
+  retries: 'Number of retries',
+  retryMinutes: 'Minutes between every retry',
+  actions: 'Actions',
+  add: 'Add route',
+  edit: 'Edit',
+  newTitle: 'New route',
+  editTitle: (domain: string) => `Route for ${domain}`,
+  removeTitle: 'Remove route',
+  removeMessage: (domain: string) => `Remove the route for ${domain}? Its mail goes to the domain's MX servers (or the smart host) again.`,
+  empty: 'No routes: mail for other domains goes to their MX servers, or to the smart host. Add a route to send one domain\'s mail to a host of your choice.',
+};
+
+const FIELDS = sameFields(['domain', 'description', 'host', 'port', 'security', 'verifyCertificate', 'requiresAuth', 'username', 'password', 'allAddresses', 'addresses', 'retries', 'retryMinutes']);
+
+/** A new route as `routes.add` would default it (routeInput). */
+const NEW_ROUTE: Omit<Route, 'id' | 'hasPassword'> = {
+  domain: '',
+  description: '',
+  host: '',
+  port: 25,
+  security: 'none',
+  verifyCertificate: true,
+  requiresAuth: false,
+  username: '',
+  allAddresses: true,
+  addresses: [],
+  retries: 4,
+  retryMinutes: 60,
+};
+
+export function RoutesPage() {
+  const fb = useFeedback();
+  const routes = useAsync(() => call<Route[]>('routes', 'list'), []);
+  /** The route in the editor; 'new' for a new one. */
+  const editor = useModalEditor<Route | 'new'>(fb, routes.reload);
+
+  useEvent('config.changed', ({ area }) => {
+    if (area === 'routes' || area === 'config') void routes.reload();
+  });
+
+  const columns: Column<Route>[] = [
+    { header: T.domain, cell: (r) => r.domain },
+    { header: T.description, cell: (r) => r.description },
+    { header: T.hostPort, cell: (r) => `${r.host}:${r.port}` },
+    { header: T.security, cell: (r) => securityLabel(r.security) },
+    { header: T.addresses, cell: (r) => (r.allAddresses ? T.allAddresses : T.addressesCell(r.addresses)) },
+    {
+      header: T.actions,
+      cell: (r) => (
+        <RowActions>
+          <SmallButton label={T.edit} onClick={() => editor.open(r)} />
+          <RemoveButton feedback={fb} ns="routes" id={r.id} title={T.removeTitle} message={T.removeMessage(r.domain)} after={routes.reload} />
+        </RowActions>
+      ),
+    },
+  ];
+
+  return (
+    <PageFrame title={T.title} feedback={fb} loadError={routes.error} actions={<SmallButton label={T.add} variant="filled" onClick={() => editor.open('new')} />}>
+      <DataTable columns={columns} rows={routes.data} rowKey={(r) => r.id} empty={T.empty} minWidth={800} />
+      {editor.editing && <RouteEditor route={editor.editing === 'new' ? undefined : editor.editing} onClose={editor.close} onSaved={editor.saved} />}
+    </PageFrame>
+  );
+}
+
+/** The editor of one route, or of a new one (`route` undefined). */
+function RouteEditor({ route, onClose, onSaved }: { route: Route | undefined; onClose: () => void; onSaved: () => unknown }) {
+  const fb = useFeedback();
+  const start = route ?? NEW_ROUTE;
+  const [domain, setDomain] = useState(start.domain);
+  const [description, setDescription] = useState(start.description);
+  const [host, setHost] = useState(start.host);
+  const [port, setPort] = useState<number | string>(start.port);
+  const [security, setSecurity] = useState<PortSecurity>(start.security);
+  const [verifyCertificate, setVerifyCertificate] = useState(start.verifyCertificate);
+  const [requiresAuth, setRequiresAuth] = useState(start.requiresAuth);
+  const [username, setUsername] = useState(start.username);
+  const [password, setPassword] = useState('');
+  const [allAddresses, setAllAddresses] = useState(start.allAddresses);
+  const [addresses, setAddresses] = useState<string[]>([...start.addresses]);
+  const [retries, setRetries] = useState<number | string>(start.retries);
+  const [retryMinutes, setRetryMinutes] = useState<number | string>(start.retryMinutes);
+
+  const save = () => {
+    const input = {
+      domain,
+      description,
+      host,
+      port: numberValue(port),
+      security,
+      verifyCertificate,
+      requiresAuth,
+      username,
+      // Empty: the stored password stays (the key is left out).
+      ...(password !== '' ? { password } : {}),
+      allAddresses,
+      addresses,
+      retries: numberValue(retries),
+      retryMinutes: numberValue(retryMinutes),
+    };
+    return fb.run('save', () => (route ? call<Route>('routes', 'update', { id: route.id, ...input }) : call<Route>('routes', 'add', input)), {
+      fields: FIELDS,
+      after: onSaved,
+    });
+  };
+
+  const whole = { allowDecimal: false, allowNegative: false } as const;
+
+  return (
+    <FormModal title={route ? T.editTitle(route.domain) : T.newTitle} feedback={fb} onSubmit={save} onClose={onClose} size="lg">
+      <TextInput label={T.domain} description={T.domainHint} value={domain} onChange={(e) => setDomain(e.currentTarget.value)} error={fb.error('domain')} />
+      <TextInput label={T.description} value={description} onChange={(e) => setDescription(e.currentTarget.value)} error={fb.error('description')} />
+      <SimpleGrid cols={{ base: 1, sm: 2 }}>
+        <TextInput label={T.host} value={host} onChange={(e) => setHost(e.currentTarget.value)} error={fb.error('host')} />
+        <NumberInput label={T.port} min={1} max={65535} {...whole} value={port} onChange={setPort} error={fb.error('port')} />
+        <SecuritySelect label={T.security} value={security} onChange={setSecurity} error={fb.error('security')} />
+        <Switch label={T.verifyCertificate} mt="lg" checked={verifyCertificate} onChange={(e) => setVerifyCertificate(e.currentTarget.checked)} error={fb.error('verifyCertificate')} />
+      </SimpleGrid>
+      <Switch label={T.requiresAuth} checked={requiresAuth} onChange={(e) => setRequiresAuth(e.currentTarget.checked)} error={fb.error('requiresAuth')} />
+      <SimpleGrid cols={{ base: 1, sm: 2 }}>
+        <TextInput label={T.username} autoComplete="off" disabled={!requiresAuth} value={username} onChange={(e) => setUsername(e.currentTarget.value)} error={fb.error('username')} />
+        <PasswordInput
+          label={T.password}
+          description={route?.hasPassword ? T.passwordKeep : undefined}
+          autoComplete="new-password"
+          disabled={!requiresAuth}
+          value={password}
+          onChange={(e) => setPassword(e.currentTarget.value)}
+          error={fb.error('password')}
+        />
+      </SimpleGrid>
+      <Switch label={T.allAddresses} aria-label={T.allAddresses} description={T.allAddressesHint} checked={allAddresses} onChange={(e) => setAllAddresses(e.currentTarget.checked)} error={fb.error('allAddresses')} />
+      <TagsInput
+        label={T.addresses}
+        description={T.addressesHint}
+        disabled={allAddresses}
+        value={addresses}
+        onChange={setAddresses}
+        splitChars={[',', ';', ' ']}
+        clearable
+        error={fb.error('addresses')}
+      />
+      <SimpleGrid cols={{ base: 1, sm: 2 }}>
+        <NumberInput label={T.retries} min={0} max={100} {...whole} value={retries} onChange={setRetries} error={fb.error('retries')} />
+        <NumberInput label={T.retryMinutes} min={1} {...whole} value={retryMinutes} onChange={setRetryMinutes} error={fb.error('retryMinutes')} />
+      </SimpleGrid>
+    </FormModal>
+  );
+}
