@@ -30,6 +30,7 @@ const T = strings({
   stop: 'Stop server',
   logout: 'Log out',
   language: 'Language',
+  navLabel: 'Settings tree',
   nav: {
     welcome: 'Welcome',
     status: 'Status',
@@ -147,7 +148,7 @@ export function App() {
           </Group>
         </Group>
       </AppShell.Header>
-      <AppShell.Navbar p="xs" aria-label="Settings tree">
+      <AppShell.Navbar p="xs" aria-label={T.navLabel}>
         <ScrollArea>
           {link('/welcome', T.nav.welcome)}
           {link('/status', T.nav.status)}

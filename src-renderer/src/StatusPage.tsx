@@ -5,6 +5,7 @@ import { Alert, Badge, Group, Paper, SimpleGrid, Stack, Table, Text, Title } fro
 import type { ServerStatus } from '../../src-main/shared/model/entities';
 import { strings } from './i18n';
 import { call, onEvent } from './api';
+import { listenerStateLabel } from './pages/shared';
 
 const T = strings({
   title: 'Status',
@@ -73,7 +74,7 @@ export function StatusPage() {
               <Table.Td>{l.security}</Table.Td>
               <Table.Td>
                 <Group gap="xs">
-                  <Badge color={l.state === 'listening' ? 'green' : l.state === 'failed' ? 'red' : 'gray'}>{l.state}</Badge>
+                  <Badge color={l.state === 'listening' ? 'green' : l.state === 'failed' ? 'red' : 'gray'}>{listenerStateLabel(l.state)}</Badge>
                   {l.error && <Text size="xs">{l.error}</Text>}
                 </Group>
               </Table.Td>

@@ -57,19 +57,37 @@ export function tr(english: string): string {
 
 type Strings<T> = { readonly [K in keyof T]: T[K] extends string ? string : T[K] extends object ? Strings<T[K]> : T[K] };
 
+/** Every object passed to strings(), in English (for the dictionary completeness test). */
+const registered: object[] = [];
+
 /** A page's strings, answering in the current language (read them while rendering). */
 export function strings<T extends object>(english: T): Strings<T> {
+  registered.push(english);
+  return view(english);
+}
+
+function view<T extends object>(english: T): Strings<T> {
   return new Proxy(english, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver) as unknown;
       if (typeof v === 'string') return tr(v);
-      if (v && typeof v === 'object') return strings(v as object);
+      if (v && typeof v === 'object') return view(v as object);
       return v;
     },
   }) as Strings<T>;
 }
 
+/** A translated template with its `{name}` placeholders filled: fmt(T.daysLeft, { n: 3 }). */
+export function fmt(template: string, values: Readonly<Record<string, string | number>>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+}
+
 /** Every English string of a strings() object (for the dictionary completeness test). */
 export function englishOf(obj: object): string[] {
   return Object.values(obj).flatMap((v: unknown) => (typeof v === 'string' ? [v] : v && typeof v === 'object' ? englishOf(v) : []));
+}
+
+/** Every English string of every strings() object of the modules loaded so far, once each. */
+export function allStrings(): string[] {
+  return [...new Set(registered.flatMap(englishOf))];
 }

@@ -4,9 +4,10 @@ import { NumberInput, Switch, TextInput } from '@mantine/core';
 import type { BannedIp } from '../../../src-main/shared/model/entities';
 import type { SettingKey } from '../../../src-main/shared/model/settings';
 import { call } from '../api';
+import { strings } from '../i18n';
 import { ActionButton, DataTable, PageFrame, Section, SettingsFormView, dateTime, useAsync, useEvent, useFeedback, useSettingsForm, type Column } from './shared';
 
-const T = {
+const T = strings({
   title: 'Auto-ban',
   enabled: 'Enabled',
   maxAttempts: 'Max invalid logon attempts',
@@ -22,7 +23,7 @@ const T = {
   actions: 'Actions',
   unban: 'Unban',
   empty: 'No IP address is banned: a client that fails to log on too often shows up here, and Unban lets it in again.',
-};
+});
 
 const KEYS: readonly SettingKey[] = ['autoban.enabled', 'autoban.maxAttempts', 'autoban.resetMinutes', 'autoban.banMinutes', 'autoban.exempt'];
 

@@ -6,21 +6,24 @@ import { Alert, Badge, Checkbox, FileInput, List, PasswordInput, SimpleGrid, Sta
 import type { CertificateExport, CertificateInfo } from '../../../src-main/shared/model/entities';
 import type { CertificateImport } from '../../../src-main/shared/ipc/contract';
 import { ApiCallError, call } from '../api';
+import { fmt, strings } from '../i18n';
 import { ActionButton, DataTable, PageFrame, RemoveButton, RowActions, Section, SubmitForm, downloadFile, useAsync, useFeedback, yesNo, type Column } from './shared';
 
-const T = {
+const T = strings({
   title: 'SSL certificates',
   name: 'Name',
   names: 'Names',
   validUntil: 'Valid until',
-  daysLeft: (n: number) => (n < 0 ? 'expired' : n === 1 ? '1 day left' : `${n} days left`),
+  expired: 'expired',
+  dayLeft: '1 day left',
+  daysLeft: '{n} days left',
   ports: 'Ports',
   isDefault: 'Default',
   warnings: 'Warnings',
   actions: 'Actions',
   exportCa: 'Export CA',
   removeTitle: 'Remove certificate',
-  removeMessage: (name: string) => `Remove the certificate ${name}? A certificate that a port uses cannot be removed: choose another one for that port first.`,
+  removeMessage: 'Remove the certificate {name}? A certificate that a port uses cannot be removed: choose another one for that port first.',
   empty: 'No certificates yet: generate one below (or import yours) so that SSL/TLS and STARTTLS ports have one to offer.',
   generateTitle: 'Generate',
   certificateName: 'Certificate name',
@@ -38,12 +41,15 @@ const T = {
   passphraseHint: 'Of the PFX file, or of an encrypted private key.',
   import: 'Import',
   importWarnings: 'Imported, but look at this:',
-};
+});
 
 /** Server fields of `certificates.generateSelfSigned` → inputs of the Generate form. */
 const GENERATE_FIELDS = { name: 'genName', commonName: 'genHost', altNames: 'genHost' };
 /** Server fields of `certificates.import` → inputs of the Import form. */
 const IMPORT_FIELDS = { name: 'impName', cert: 'impFile', key: 'impFile', certPem: 'impFile', keyPem: 'impFile', pfxBase64: 'impFile', passphrase: 'impPass' };
+
+/** How long a certificate has left, as read. */
+const daysLeft = (n: number): string => (n < 0 ? T.expired : n === 1 ? T.dayLeft : fmt(T.daysLeft, { n }));
 
 const PFX_RE = /\.(pfx|p12)$/i;
 
@@ -124,7 +130,7 @@ export function CertificatesPage() {
       header: T.validUntil,
       cell: (c) => (
         <Text size="sm" c={c.daysLeft < 30 ? 'red' : undefined}>
-          {new Date(c.notAfter).toLocaleDateString()} ({T.daysLeft(c.daysLeft)})
+          {new Date(c.notAfter).toLocaleDateString()} ({daysLeft(c.daysLeft)})
         </Text>
       ),
     },
@@ -154,7 +160,7 @@ export function CertificatesPage() {
             success={false}
             after={(x) => downloadFile(x.filename, x.pem, 'application/x-pem-file')}
           />
-          <RemoveButton feedback={fb} ns="certificates" id={c.id} title={T.removeTitle} message={T.removeMessage(c.name)} after={certs.reload} />
+          <RemoveButton feedback={fb} ns="certificates" id={c.id} title={T.removeTitle} message={fmt(T.removeMessage, { name: c.name })} after={certs.reload} />
         </RowActions>
       ),
     },

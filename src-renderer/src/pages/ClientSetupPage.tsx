@@ -5,9 +5,10 @@ import { useState } from 'react';
 import { Alert, Button, Code, Group, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import type { Account, PortSecurity, PortStatus, Protocol, ServerStatus } from '../../../src-main/shared/model/entities';
 import { call } from '../api';
+import { fmt, strings } from '../i18n';
 import { PageFrame, Section, downloadFile, errorText, useAsync, useEvent, useFeedback } from './shared';
 
-const T = {
+const T = strings({
   title: 'Client setup',
   intro: 'Choose an account to see what to type into Thunderbird or Outlook (manual setup).',
   account: 'Account',
@@ -24,16 +25,16 @@ const T = {
   authentication: 'Authentication method',
   normalPassword: 'Normal password',
   username: 'User name',
-  noPort: (protocol: string) => `No ${protocol} port is enabled: enable one under TCP/IP ports.`,
-  notListening: (port: number) => `Port ${port} is not listening now: start the server, or see TCP/IP ports.`,
+  noPort: 'No {protocol} port is enabled: enable one under TCP/IP ports.',
+  notListening: 'Port {port} is not listening now: start the server, or see TCP/IP ports.',
   inClear: 'Without SSL/TLS or STARTTLS the password crosses the network in clear.',
   outlook: 'Outlook: leave "Require logon using Secure Password Authentication (SPA)" off, and tick "My outgoing server (SMTP) requires authentication" (same settings as the incoming server).',
   autoconfig: 'Thunderbird autoconfig',
   download: 'Download Thunderbird autoconfig',
-  downloadHint: (domain: string) =>
-    `Thunderbird looks for this file at http://autoconfig.${domain}/mail/config-v1.1.xml, or at https://${domain}/.well-known/autoconfig/mail/config-v1.1.xml: published there, the account sets itself up from the address and password alone.`,
+  downloadHint:
+    'Thunderbird looks for this file at http://autoconfig.{domain}/mail/config-v1.1.xml, or at https://{domain}/.well-known/autoconfig/mail/config-v1.1.xml: published there, the account sets itself up from the address and password alone.',
   securities: { tls: 'SSL/TLS', 'starttls-required': 'STARTTLS', 'starttls-optional': 'STARTTLS', none: 'None' } satisfies Record<PortSecurity, string>,
-};
+});
 
 /** `socketType` of config-v1.1.xml for each connection security. */
 const SOCKET_TYPE: Record<PortSecurity, 'SSL' | 'STARTTLS' | 'plain'> = { tls: 'SSL', 'starttls-required': 'STARTTLS', 'starttls-optional': 'STARTTLS', none: 'plain' };
@@ -177,7 +178,7 @@ export function ClientSetupPage() {
           <Text size="sm" c="dimmed">
             {T.outlook}
           </Text>
-          <Section title={T.autoconfig} description={T.downloadHint(domain)}>
+          <Section title={T.autoconfig} description={fmt(T.downloadHint, { domain })}>
             <Group>
               <Button onClick={downloadAutoconfig}>{T.download}</Button>
             </Group>
@@ -217,12 +218,12 @@ function EndpointCard({ title, protocol, endpoint, host, username }: { title: st
         </Table>
       ) : (
         <Alert color="yellow" role="status">
-          {T.noPort(protocol.toUpperCase())}
+          {fmt(T.noPort, { protocol: protocol.toUpperCase() })}
         </Alert>
       )}
       {endpoint && !endpoint.listening && (
         <Text size="sm" c="orange">
-          {T.notListening(endpoint.port)}
+          {fmt(T.notListening, { port: endpoint.port })}
         </Text>
       )}
       {endpoint?.security === 'none' && (

@@ -3,9 +3,10 @@ import { useState } from 'react';
 import { Button, Code, Group, PasswordInput, Stack, Tabs, Text, TextInput } from '@mantine/core';
 import type { Account, Alias, DkimInfo, Domain } from '../../../src-main/shared/model/entities';
 import { call } from '../api';
+import { fmt, strings } from '../i18n';
 import { DataTable, PageFrame, RemoveButton, Section, SubmitForm, useAsync, useFeedback, yesNo, type Column, type Feedback } from './shared';
 
-const T = {
+const T = strings({
   loadingTitle: 'Domain',
   tabAccounts: 'Accounts',
   tabAliases: 'Aliases',
@@ -18,11 +19,11 @@ const T = {
   unlimited: 'Unlimited',
   accountsEmpty: 'No accounts yet: add one below so that mail to this domain has a mailbox to go to.',
   addAccountTitle: 'Add an account',
-  localPartHint: (domain: string) => `The name alone is enough: @${domain} is added.`,
+  localPartHint: 'The name alone is enough: @{domain} is added.',
   accountPassword: 'Account password',
   addAccount: 'Add account',
   removeAccountTitle: 'Remove account',
-  removeAccountMessage: (a: string) => `Remove ${a}? Its mailboxes and all the mail in them are removed too.`,
+  removeAccountMessage: 'Remove {address}? Its mailboxes and all the mail in them are removed too.',
   // Aliases
   aliasAddress: 'Alias address',
   target: 'Target',
@@ -30,7 +31,7 @@ const T = {
   addAliasTitle: 'Add an alias',
   addAlias: 'Add alias',
   removeAliasTitle: 'Remove alias',
-  removeAliasMessage: (a: string) => `Remove the alias ${a}? Mail to it will be refused.`,
+  removeAliasMessage: 'Remove the alias {address}? Mail to it will be refused.',
   // DKIM
   dkimSigning: 'Signing',
   dkimOn: 'On: outgoing mail from this domain is signed.',
@@ -42,7 +43,7 @@ const T = {
   generate: 'Generate key',
   recordName: 'TXT record name',
   recordValue: 'TXT record value',
-};
+});
 
 interface DomainData {
   readonly domain: Domain;
@@ -89,10 +90,10 @@ export function DomainPage({ domainId }: { domainId: number }) {
           <Tabs.Tab value="dkim">{T.tabDkim}</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="accounts" pt="md">
-          <AddressTab spec={ACCOUNTS_TAB} data={d} fb={fb} reload={data.reload} />
+          <AddressTab spec={accountsTab()} data={d} fb={fb} reload={data.reload} />
         </Tabs.Panel>
         <Tabs.Panel value="aliases" pt="md">
-          <AddressTab spec={ALIASES_TAB} data={d} fb={fb} reload={data.reload} />
+          <AddressTab spec={aliasesTab()} data={d} fb={fb} reload={data.reload} />
         </Tabs.Panel>
         <Tabs.Panel value="dkim" pt="md">
           <DkimTab data={d} fb={fb} reload={data.reload} domainId={domainId} />
@@ -117,7 +118,8 @@ interface AddressTabSpec<R> {
   readonly columns: readonly Column<R>[];
   readonly empty: string;
   readonly removeTitle: string;
-  readonly removeMessage: (address: string) => string;
+  /** With `{address}` for the row's address. */
+  readonly removeMessage: string;
   readonly addTitle: string;
   readonly addLabel: string;
   readonly addressLabel: string;
@@ -131,7 +133,8 @@ interface AddressRow {
   readonly enabled: boolean;
 }
 
-const ACCOUNTS_TAB: AddressTabSpec<Account> = {
+/** The Accounts tab (its strings read in the current language, so built while rendering). */
+const accountsTab = (): AddressTabSpec<Account> => ({
   ns: 'accounts',
   rows: (d) => d.accounts,
   columns: [{ header: T.quota, cell: (a) => (a.quotaMb === 0 ? T.unlimited : a.quotaMb) }],
@@ -142,9 +145,10 @@ const ACCOUNTS_TAB: AddressTabSpec<Account> = {
   addLabel: T.addAccount,
   addressLabel: T.address,
   second: { field: 'password', label: T.accountPassword, secret: true },
-};
+});
 
-const ALIASES_TAB: AddressTabSpec<Alias> = {
+/** The Aliases tab. */
+const aliasesTab = (): AddressTabSpec<Alias> => ({
   ns: 'aliases',
   rows: (d) => d.aliases,
   columns: [{ header: T.target, cell: (a) => a.target }],
@@ -155,7 +159,7 @@ const ALIASES_TAB: AddressTabSpec<Alias> = {
   addLabel: T.addAlias,
   addressLabel: T.aliasAddress,
   second: { field: 'target', label: T.target, secret: false },
-};
+});
 
 /**
  * A tab of the domain's addresses (accounts, aliases): the table with Enabled and Remove on each
@@ -186,7 +190,7 @@ function AddressTab<R extends AddressRow>({ spec, data, fb, reload }: TabProps &
     { header: spec.addressLabel, cell: (r) => r.address },
     ...spec.columns,
     { header: T.enabled, cell: (r) => yesNo(r.enabled) },
-    { header: T.actions, cell: (r) => <RemoveButton feedback={fb} ns={ns} id={r.id} title={spec.removeTitle} message={spec.removeMessage(r.address)} after={reload} /> },
+    { header: T.actions, cell: (r) => <RemoveButton feedback={fb} ns={ns} id={r.id} title={spec.removeTitle} message={fmt(spec.removeMessage, { address: r.address })} after={reload} /> },
   ];
   const SecondInput = spec.second.secret ? PasswordInput : TextInput;
 
@@ -197,7 +201,7 @@ function AddressTab<R extends AddressRow>({ spec, data, fb, reload }: TabProps &
         <SubmitForm submit={spec.addLabel} onSubmit={add} loading={fb.busy === addKey} maw={420}>
           <TextInput
             label={spec.addressLabel}
-            description={domain ? T.localPartHint(domain) : undefined}
+            description={domain ? fmt(T.localPartHint, { domain }) : undefined}
             value={address}
             onChange={(e) => setAddress(e.currentTarget.value)}
             error={fb.error(`${ns}-address`)}

@@ -3,9 +3,10 @@ import { useState, type FormEvent } from 'react';
 import { Anchor, Button, Group, TextInput } from '@mantine/core';
 import type { Domain } from '../../../src-main/shared/model/entities';
 import { call } from '../api';
+import { fmt, strings } from '../i18n';
 import { DataTable, PageFrame, RemoveButton, Section, useAsync, useFeedback, yesNo, type Column } from './shared';
 
-const T = {
+const T = strings({
   title: 'Domains',
   name: 'Name',
   enabled: 'Enabled',
@@ -17,8 +18,8 @@ const T = {
   domainNamePlaceholder: 'example.com',
   add: 'Add domain',
   removeTitle: 'Remove domain',
-  removeMessage: (name: string) => `Remove ${name}? Its accounts, aliases and distribution lists, and the mail in them, are removed too.`,
-};
+  removeMessage: 'Remove {name}? Its accounts, aliases and distribution lists, and the mail in them, are removed too.',
+});
 
 export function DomainsPage({ onOpen }: { onOpen?: (domainId: number) => void }) {
   const domains = useAsync(() => call<Domain[]>('domains', 'list'), []);
@@ -54,7 +55,7 @@ export function DomainsPage({ onOpen }: { onOpen?: (domainId: number) => void })
     {
       header: T.actions,
       cell: (d) => (
-<RemoveButton feedback={fb} ns="domains" id={d.id} title={T.removeTitle} message={T.removeMessage(d.name)} after={domains.reload} />
+<RemoveButton feedback={fb} ns="domains" id={d.id} title={T.removeTitle} message={fmt(T.removeMessage, { name: d.name })} after={domains.reload} />
       ),
     },
   ];

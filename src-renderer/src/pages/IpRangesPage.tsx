@@ -5,9 +5,10 @@ import { useState } from 'react';
 import { Anchor, Button, Checkbox, Group, NumberInput, Paper, SimpleGrid, Stack, Table, TextInput, Title } from '@mantine/core';
 import type { IpRange } from '../../../src-main/shared/model/entities';
 import { call } from '../api';
+import { fmt, strings } from '../i18n';
 import { DataTable, PageFrame, RemoveButton, RestoreDefaultsButton, Section, SmallButton, SubmitForm, dateTime, numberValue, sameFields, useAsync, useEvent, useFeedback, type Column, type Feedback } from './shared';
 
-const T = {
+const T = strings({
   title: 'IP ranges',
   name: 'Name',
   priority: 'Priority',
@@ -18,7 +19,7 @@ const T = {
   empty: 'No IP ranges: no client may connect at all. Use "Add IP range", or "Restore defaults" to get "My computer" and "Internet" back.',
   addRange: 'Add IP range',
   newTitle: 'New IP range',
-  editTitle: (name: string) => `IP range ${name}`,
+  editTitle: 'IP range {name}',
   lower: 'Lower IP',
   upper: 'Upper IP',
   ipPlaceholder: '192.168.1.0',
@@ -39,15 +40,15 @@ const T = {
   antiSpam: 'Anti-spam',
   antiVirus: 'Anti-virus',
   requireTls: 'Require SSL/TLS for authentication',
-  cell: (row: string, column: string) => `${row}: ${column}`,
+  cell: '{row}: {column}',
   save: 'Save',
   add: 'Add',
   cancel: 'Cancel',
   removeTitle: 'Remove IP range',
-  removeMessage: (name: string) => `Remove the IP range ${name}? Its clients fall under the next range that holds them, or may not connect at all.`,
+  removeMessage: 'Remove the IP range {name}? Its clients fall under the next range that holds them, or may not connect at all.',
   restoreTitle: 'Restore the default IP ranges',
   restoreMessage: 'Replace every IP range with the defaults ("My computer" and "Internet")? Changes made here are lost.',
-};
+});
 
 type Flag = Exclude<keyof IpRange, 'id' | 'name' | 'priority' | 'lower' | 'upper' | 'expiresAt'>;
 type Flags = Record<Flag, boolean>;
@@ -62,29 +63,33 @@ interface Draft {
 
 const FIELDS = sameFields(['name', 'priority', 'lower', 'upper']);
 
+/** A string of T, by its key: grids keep keys, read in the current language while rendering. */
+type Label = keyof typeof T;
+const textOf = (label: Label | undefined): string => (label === undefined ? '' : T[label]);
+
 /** A grid of checkboxes: one row per setting, one column per protocol or direction. */
 interface Grid {
-  readonly columns: readonly string[];
-  readonly rows: readonly { readonly label: string; readonly flags: readonly Flag[] }[];
+  readonly columns: readonly Label[];
+  readonly rows: readonly { readonly label: Label; readonly flags: readonly Flag[] }[];
 }
 
 const CONNECTION_GRID: Grid = {
-  columns: [T.smtp, T.pop3, T.imap],
-  rows: [{ label: T.connections, flags: ['allowSmtp', 'allowPop3', 'allowImap'] }],
+  columns: ['smtp', 'pop3', 'imap'],
+  rows: [{ label: 'connections', flags: ['allowSmtp', 'allowPop3', 'allowImap'] }],
 };
 
 const DELIVERY_GRID: Grid = {
-  columns: [T.localToLocal, T.localToExternal, T.externalToLocal, T.externalToExternal],
+  columns: ['localToLocal', 'localToExternal', 'externalToLocal', 'externalToExternal'],
   rows: [
-    { label: T.deliveries, flags: ['allowLocalToLocal', 'allowLocalToExternal', 'allowExternalToLocal', 'allowExternalToExternal'] },
-    { label: T.requireAuth, flags: ['authLocalToLocal', 'authLocalToExternal', 'authExternalToLocal', 'authExternalToExternal'] },
+    { label: 'deliveries', flags: ['allowLocalToLocal', 'allowLocalToExternal', 'allowExternalToLocal', 'allowExternalToExternal'] },
+    { label: 'requireAuth', flags: ['authLocalToLocal', 'authLocalToExternal', 'authExternalToLocal', 'authExternalToExternal'] },
   ],
 };
 
-const OTHER: readonly { readonly flag: Flag; readonly label: string }[] = [
-  { flag: 'antiSpam', label: T.antiSpam },
-  { flag: 'antiVirus', label: T.antiVirus },
-  { flag: 'requireTlsForAuth', label: T.requireTls },
+const OTHER: readonly { readonly flag: Flag; readonly label: Label }[] = [
+  { flag: 'antiSpam', label: 'antiSpam' },
+  { flag: 'antiVirus', label: 'antiVirus' },
+  { flag: 'requireTlsForAuth', label: 'requireTls' },
 ];
 
 /** Every box of the editor. */
@@ -202,7 +207,7 @@ function RangeEditor({
   return (
     <Paper withBorder p="md">
       <Stack gap="sm">
-        <Title order={4}>{range ? T.editTitle(range.name) : T.newTitle}</Title>
+        <Title order={4}>{range ? fmt(T.editTitle, { name: range.name }) : T.newTitle}</Title>
         <SubmitForm
           submit={range ? T.save : T.add}
           onSubmit={save}
@@ -213,7 +218,7 @@ function RangeEditor({
               <Button variant="default" onClick={onClose}>
                 {T.cancel}
               </Button>
-              {range && <RemoveButton feedback={fb} ns="ipRanges" id={range.id} size="sm" title={T.removeTitle} message={T.removeMessage(range.name)} after={onRemoved} />}
+              {range && <RemoveButton feedback={fb} ns="ipRanges" id={range.id} size="sm" title={T.removeTitle} message={fmt(T.removeMessage, { name: range.name })} after={onRemoved} />}
             </>
           }
         >
@@ -241,7 +246,7 @@ function RangeEditor({
           </Section>
           <Section title={T.other}>
             {OTHER.map(({ flag, label }) => (
-              <Checkbox key={flag} label={label} checked={draft.flags[flag]} onChange={(e) => setFlag(flag, e.currentTarget.checked)} />
+              <Checkbox key={flag} label={T[label]} checked={draft.flags[flag]} onChange={(e) => setFlag(flag, e.currentTarget.checked)} />
             ))}
           </Section>
         </SubmitForm>
@@ -260,7 +265,7 @@ function FlagGrid({ grid, flags, onChange }: { grid: Grid; flags: Flags; onChang
             <Table.Td />
             {grid.columns.map((c) => (
               <Table.Th key={c} scope="col" ta="center">
-                {c}
+                {T[c]}
               </Table.Th>
             ))}
           </Table.Tr>
@@ -268,11 +273,11 @@ function FlagGrid({ grid, flags, onChange }: { grid: Grid; flags: Flags; onChang
         <Table.Tbody>
           {grid.rows.map((row) => (
             <Table.Tr key={row.label}>
-              <Table.Th scope="row">{row.label}</Table.Th>
+              <Table.Th scope="row">{T[row.label]}</Table.Th>
               {row.flags.map((flag, i) => (
                 <Table.Td key={flag}>
                   <Group justify="center">
-                    <Checkbox aria-label={T.cell(row.label, grid.columns[i] ?? '')} checked={flags[flag]} onChange={(e) => onChange(flag, e.currentTarget.checked)} />
+                    <Checkbox aria-label={fmt(T.cell, { row: T[row.label], column: textOf(grid.columns[i]) })} checked={flags[flag]} onChange={(e) => onChange(flag, e.currentTarget.checked)} />
                   </Group>
                 </Table.Td>
               ))}

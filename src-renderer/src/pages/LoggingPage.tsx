@@ -4,9 +4,10 @@
 // label, which would make it part of the input's name.)
 import { Checkbox, NumberInput, SimpleGrid, Switch } from '@mantine/core';
 import type { SettingKey } from '../../../src-main/shared/model/settings';
+import { strings } from '../i18n';
 import { Section, SettingsPage } from './shared';
 
-const T = {
+const T = strings({
   title: 'Logging',
   enabled: 'Enabled',
   enabledHint: 'Writes a log file a day in the data folder. Off: nothing is written (the live log still shows what happens).',
@@ -21,16 +22,16 @@ const T = {
   options: 'Options',
   keepDays: 'Keep log files for (days)',
   keepDaysHint: 'Older files are deleted.',
-};
+});
 
-/** The kinds of entry that can be logged, with their labels. */
-const KINDS: readonly { key: SettingKey; label: string; description?: string }[] = [
-  { key: 'logging.application', label: T.application },
-  { key: 'logging.smtp', label: T.smtp },
-  { key: 'logging.pop3', label: T.pop3 },
-  { key: 'logging.imap', label: T.imap },
-  { key: 'logging.tcpip', label: T.tcpip },
-  { key: 'logging.debug', label: T.debug, description: T.debugHint },
+/** The kinds of entry that can be logged, with the keys of their labels in T. */
+const KINDS: readonly { key: SettingKey; label: keyof typeof T; description?: keyof typeof T }[] = [
+  { key: 'logging.application', label: 'application' },
+  { key: 'logging.smtp', label: 'smtp' },
+  { key: 'logging.pop3', label: 'pop3' },
+  { key: 'logging.imap', label: 'imap' },
+  { key: 'logging.tcpip', label: 'tcpip' },
+  { key: 'logging.debug', label: 'debug', description: 'debugHint' },
 ];
 
 const KEYS: readonly SettingKey[] = ['logging.enabled', ...KINDS.map((k) => k.key), 'logging.keepDays'];
@@ -46,7 +47,7 @@ export function LoggingPage() {
             <Section title={T.log}>
               <SimpleGrid cols={{ base: 1, sm: 2 }}>
                 {KINDS.map((k) => (
-                  <Checkbox key={k.key} label={k.label} aria-label={k.label} description={k.description} disabled={off} {...form.check(k.key)} />
+                  <Checkbox key={k.key} label={T[k.label]} aria-label={T[k.label]} description={k.description && T[k.description]} disabled={off} {...form.check(k.key)} />
                 ))}
               </SimpleGrid>
             </Section>

@@ -4,9 +4,10 @@ import { useState } from 'react';
 import { Badge, NumberInput, Select, Stack, Switch, Text } from '@mantine/core';
 import type { CertificateInfo, ListenerState, PortSecurity, PortStatus, TcpIpPort } from '../../../src-main/shared/model/entities';
 import { call } from '../api';
-import { DataTable, FormModal, PageFrame, RestoreDefaultsButton, SecuritySelect, SmallButton, numberValue, securityLabel, useAsync, useEvent, useFeedback, useModalEditor, yesNo, type Column } from './shared';
+import { fmt, strings } from '../i18n';
+import { DataTable, FormModal, PageFrame, RestoreDefaultsButton, SecuritySelect, SmallButton, listenerStateLabel, numberValue, securityLabel, useAsync, useEvent, useFeedback, useModalEditor, yesNo, type Column } from './shared';
 
-const T = {
+const T = strings({
   title: 'TCP/IP ports',
   protocol: 'Protocol',
   address: 'Address',
@@ -20,12 +21,11 @@ const T = {
   actions: 'Actions',
   edit: 'Edit',
   defaultCertificate: 'Default',
-  editTitle: (p: TcpIpPort) => `${p.protocol.toUpperCase()} on ${p.address}:${p.port}`,
+  editTitle: '{protocol} on {address}:{port}',
   empty: 'No TCP/IP ports: the server listens on none. Use "Restore defaults" to get the SMTP, POP3 and IMAP ports back.',
   restoreTitle: 'Restore the default ports',
   restoreMessage: 'Replace every TCP/IP port with the defaults (SMTP 25 and 587, POP3 110, IMAP 143; 465, 995 and 993 with SSL/TLS, disabled)? Changes made here are lost.',
-  states: { listening: 'listening', failed: 'failed', stopped: 'stopped', disabled: 'disabled' } satisfies Record<ListenerState, string>,
-};
+});
 
 const STATE_COLOR: Record<ListenerState, string> = { listening: 'green', failed: 'red', stopped: 'gray', disabled: 'gray' };
 /** The Select's value for "no certificate named: the default one". */
@@ -57,7 +57,7 @@ export function PortsPage() {
       header: T.state,
       cell: (p) => (
         <Badge color={STATE_COLOR[p.state]} variant="light">
-          {T.states[p.state]}
+          {listenerStateLabel(p.state)}
         </Badge>
       ),
     },
@@ -125,7 +125,7 @@ function PortEditor({ port, certificates, onClose, onSaved }: { port: PortStatus
     );
 
   return (
-    <FormModal title={T.editTitle(port)} feedback={fb} onSubmit={save} onClose={onClose}>
+    <FormModal title={fmt(T.editTitle, { protocol: port.protocol.toUpperCase(), address: port.address, port: port.port })} feedback={fb} onSubmit={save} onClose={onClose}>
       <NumberInput label={T.port} value={number} onChange={setNumber} min={0} max={65535} allowDecimal={false} allowNegative={false} error={fb.error('port')} />
       <SecuritySelect label={T.security} value={security} onChange={setSecurity} error={fb.error('security')} />
       <Select label={T.certificate} data={certOptions} value={certificate} onChange={(v) => v && setCertificate(v)} allowDeselect={false} error={fb.error('certificate')} />

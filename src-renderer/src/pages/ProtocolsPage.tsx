@@ -2,9 +2,10 @@
 // limits and greetings of POP3 and IMAP (SMTP has its own page).
 import { NumberInput, Select, SimpleGrid, Switch, TextInput } from '@mantine/core';
 import type { SettingKey } from '../../../src-main/shared/model/settings';
+import { strings } from '../i18n';
 import { Section, SettingsPage } from './shared';
 
-const T = {
+const T = strings({
   title: 'POP3 and IMAP',
   protocols: 'Protocols',
   protocolsHint: 'A service switched off stops listening on all its ports; its settings are kept.',
@@ -21,7 +22,7 @@ const T = {
   delimiter: 'Hierarchy delimiter',
   delimiterHint: 'What separates folder names in a path (Inbox/Work). Change it before clients have made folders.',
   delimiters: { '/': '/ (slash)', '.': '. (dot)', '\\': '\\ (backslash)' },
-};
+});
 
 const KEYS: readonly SettingKey[] = [
   'protocols.smtp',
@@ -35,7 +36,6 @@ const KEYS: readonly SettingKey[] = [
 ];
 
 const WHOLE = { min: 0, allowDecimal: false, allowNegative: false } as const;
-const DELIMITERS = Object.entries(T.delimiters).map(([value, label]) => ({ value, label }));
 
 export function ProtocolsPage() {
   return (
@@ -57,7 +57,7 @@ export function ProtocolsPage() {
             <SimpleGrid cols={{ base: 1, md: 2 }}>
               <NumberInput label={T.imapMaxConnections} {...WHOLE} {...form.number('imap.maxConnections')} />
               <TextInput label={T.imapWelcome} description={T.welcomeHint} {...form.text('imap.welcomeMessage')} />
-              <Select label={T.delimiter} description={T.delimiterHint} data={DELIMITERS} allowDeselect={false} {...form.select('imap.hierarchyDelimiter')} />
+              <Select label={T.delimiter} description={T.delimiterHint} data={Object.entries(T.delimiters).map(([value, label]) => ({ value, label }))} allowDeselect={false} {...form.select('imap.hierarchyDelimiter')} />
             </SimpleGrid>
           </Section>
         </>

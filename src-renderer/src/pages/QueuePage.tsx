@@ -4,9 +4,10 @@ import { useState } from 'react';
 import { Badge, Button, Code, Group, Modal, Stack, Text } from '@mantine/core';
 import type { QueueItem, QueueMessage, QueueRecipient } from '../../../src-main/shared/model/entities';
 import { call } from '../api';
+import { fmt, strings } from '../i18n';
 import { ActionButton, ConfirmActionButton, DataTable, FeedbackAlerts, PageFrame, RemoveButton, RowActions, SmallButton, dateTime, useAsync, useEvent, useFeedback, type Column } from './shared';
 
-const T = {
+const T = strings({
   title: 'Delivery queue',
   id: 'ID',
   created: 'Created',
@@ -19,27 +20,29 @@ const T = {
   sendNow: 'Send now',
   show: 'Show',
   removeTitle: 'Remove the message',
-  removeMessage: (id: number) => `Remove message ${id} from the queue? It will not be delivered, and its sender is not told.`,
+  removeMessage: 'Remove message {id} from the queue? It will not be delivered, and its sender is not told.',
   flush: 'Flush',
   clear: 'Clear queue',
   clearTitle: 'Clear the delivery queue',
   clearMessage: 'Remove every message waiting in the queue? They will not be delivered, and their senders are not told.',
   empty: 'The queue is empty: mail for other servers waits here until it is delivered.',
   nullSender: '<>',
-  flushed: (n: number) => (n === 1 ? '1 message is being sent now' : `${n} messages are being sent now`),
-  cleared: (n: number) => (n === 1 ? '1 message removed' : `${n} messages removed`),
+  flushedOne: '1 message is being sent now',
+  flushed: '{n} messages are being sent now',
+  clearedOne: '1 message removed',
+  cleared: '{n} messages removed',
   sending: 'Being sent now',
   // "Show"
-  messageTitle: (id: number) => `Message ${id}`,
+  messageTitle: 'Message {id}',
   why: 'Why it is queued',
   size: 'Size',
-  kb: (bytes: number) => `${Math.max(1, Math.round(bytes / 1024))} KB`,
+  kb: '{n} KB',
   recipient: 'Recipient',
   status: 'Status',
   header: 'Header',
   close: 'Close',
   statuses: { pending: 'pending', delivered: 'delivered', deferred: 'deferred', bounced: 'bounced' } satisfies Record<QueueRecipient['status'], string>,
-};
+});
 
 const STATUS_COLOR: Record<QueueRecipient['status'], string> = { pending: 'blue', delivered: 'green', deferred: 'orange', bounced: 'red' };
 
@@ -78,7 +81,7 @@ export function QueuePage() {
             after={queue.reload}
           />
           <SmallButton label={T.show} onClick={() => setShown(q.id)} />
-          <RemoveButton feedback={fb} ns="queue" id={q.id} title={T.removeTitle} message={T.removeMessage(q.id)} after={queue.reload} />
+          <RemoveButton feedback={fb} ns="queue" id={q.id} title={T.removeTitle} message={fmt(T.removeMessage, { id: q.id })} after={queue.reload} />
         </RowActions>
       ),
     },
@@ -91,7 +94,7 @@ export function QueuePage() {
       loadError={queue.error}
       actions={
         <>
-          <ActionButton label={T.flush} variant="filled" feedback={fb} runKey="flush" action={() => call<number>('queue', 'flush')} success={T.flushed} after={queue.reload} />
+          <ActionButton label={T.flush} variant="filled" feedback={fb} runKey="flush" action={() => call<number>('queue', 'flush')} success={(n) => (n === 1 ? T.flushedOne : fmt(T.flushed, { n }))} after={queue.reload} />
           <ConfirmActionButton
             label={T.clear}
             title={T.clearTitle}
@@ -99,7 +102,7 @@ export function QueuePage() {
             feedback={fb}
             runKey="clear"
             action={() => call<number>('queue', 'clear')}
-            success={T.cleared}
+            success={(n) => (n === 1 ? T.clearedOne : fmt(T.cleared, { n }))}
             after={queue.reload}
           />
         </>
@@ -136,13 +139,13 @@ function QueueMessageModal({ id, onClose }: { id: number; onClose: () => void })
   ];
 
   return (
-    <Modal opened onClose={onClose} title={T.messageTitle(id)} size="xl">
+    <Modal opened onClose={onClose} title={fmt(T.messageTitle, { id })} size="xl">
       <Stack gap="sm">
         <FeedbackAlerts loadError={msg.error} />
         {m && (
           <>
             <Text size="sm">
-              {T.why}: {m.reasonText} · {T.size}: {T.kb(m.size)}
+              {T.why}: {m.reasonText} · {T.size}: {fmt(T.kb, { n: Math.max(1, Math.round(m.size / 1024)) })}
             </Text>
             <DataTable columns={columns} rows={m.recipients} rowKey={(r) => r.address} empty="" />
             <Text size="sm" fw={500}>

@@ -4,9 +4,10 @@ import { useState } from 'react';
 import { NumberInput, PasswordInput, SimpleGrid, Switch, TagsInput, TextInput } from '@mantine/core';
 import type { PortSecurity, Route } from '../../../src-main/shared/model/entities';
 import { call } from '../api';
+import { fmt, strings } from '../i18n';
 import { DataTable, FormModal, PageFrame, RemoveButton, RowActions, SecuritySelect, SmallButton, numberValue, sameFields, securityLabel, useAsync, useEvent, useFeedback, useModalEditor, type Column } from './shared';
 
-const T = {
+const T = strings({
   title: 'Routes',
   domain: 'Domain',
   domainHint: 'Mail for this domain goes to the host below, not to its MX servers.',
@@ -24,18 +25,22 @@ const T = {
   allAddressesHint: 'Off: only mail to the addresses listed below takes this route.',
   addresses: 'Addresses',
   addressesHint: 'Type an address and press Enter.',
-  addressesCell: (list: readonly string[]) => (list.length <= 3 ? list.join(', ') : `${list.slice(0, 3).join(', ')} and ${list.length - 3} more`),
+  addressesMore: '{list} and {n} more',
   retries: 'Number of retries',
   retryMinutes: 'Minutes between every retry',
   actions: 'Actions',
   add: 'Add route',
   edit: 'Edit',
   newTitle: 'New route',
-  editTitle: (domain: string) => `Route for ${domain}`,
+  editTitle: 'Route for {domain}',
   removeTitle: 'Remove route',
-  removeMessage: (domain: string) => `Remove the route for ${domain}? Its mail goes to the domain's MX servers (or the smart host) again.`,
+  removeMessage: 'Remove the route for {domain}? Its mail goes to the domain\'s MX servers (or the smart host) again.',
   empty: 'No routes: mail for other domains goes to their MX servers, or to the smart host. Add a route to send one domain\'s mail to a host of your choice.',
-};
+});
+
+/** The first addresses of a route, and how many more. */
+const addressesCell = (list: readonly string[]): string =>
+  list.length <= 3 ? list.join(', ') : fmt(T.addressesMore, { list: list.slice(0, 3).join(', '), n: list.length - 3 });
 
 const FIELDS = sameFields(['domain', 'description', 'host', 'port', 'security', 'verifyCertificate', 'requiresAuth', 'username', 'password', 'allAddresses', 'addresses', 'retries', 'retryMinutes']);
 
@@ -70,13 +75,13 @@ export function RoutesPage() {
     { header: T.description, cell: (r) => r.description },
     { header: T.hostPort, cell: (r) => `${r.host}:${r.port}` },
     { header: T.security, cell: (r) => securityLabel(r.security) },
-    { header: T.addresses, cell: (r) => (r.allAddresses ? T.allAddresses : T.addressesCell(r.addresses)) },
+    { header: T.addresses, cell: (r) => (r.allAddresses ? T.allAddresses : addressesCell(r.addresses)) },
     {
       header: T.actions,
       cell: (r) => (
         <RowActions>
           <SmallButton label={T.edit} onClick={() => editor.open(r)} />
-          <RemoveButton feedback={fb} ns="routes" id={r.id} title={T.removeTitle} message={T.removeMessage(r.domain)} after={routes.reload} />
+          <RemoveButton feedback={fb} ns="routes" id={r.id} title={T.removeTitle} message={fmt(T.removeMessage, { domain: r.domain })} after={routes.reload} />
         </RowActions>
       ),
     },
@@ -134,7 +139,7 @@ function RouteEditor({ route, onClose, onSaved }: { route: Route | undefined; on
   const whole = { allowDecimal: false, allowNegative: false } as const;
 
   return (
-    <FormModal title={route ? T.editTitle(route.domain) : T.newTitle} feedback={fb} onSubmit={save} onClose={onClose} size="lg">
+    <FormModal title={route ? fmt(T.editTitle, { domain: route.domain }) : T.newTitle} feedback={fb} onSubmit={save} onClose={onClose} size="lg">
       <TextInput label={T.domain} description={T.domainHint} value={domain} onChange={(e) => setDomain(e.currentTarget.value)} error={fb.error('domain')} />
       <TextInput label={T.description} value={description} onChange={(e) => setDescription(e.currentTarget.value)} error={fb.error('description')} />
       <SimpleGrid cols={{ base: 1, sm: 2 }}>

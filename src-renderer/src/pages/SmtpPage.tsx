@@ -5,9 +5,10 @@ import { Alert, List, NumberInput, PasswordInput, Select, SimpleGrid, Stack, Swi
 import type { SmartHostTestResult } from '../../../src-main/shared/model/entities';
 import type { SettingKey } from '../../../src-main/shared/model/settings';
 import { call } from '../api';
+import { strings } from '../i18n';
 import { PageFrame, SECURITY_OPTIONS, Section, SettingsFormView, SubmitForm, useFeedback, useSettingsForm } from './shared';
 
-const T = {
+const T = strings({
   title: 'SMTP',
   general: 'General',
   maxConnections: 'Max number of simultaneous connections (0 for unlimited)',
@@ -36,7 +37,7 @@ const T = {
   test: 'Test',
   testOk: 'The smart host accepted the message.',
   testFailed: 'The test failed.',
-};
+});
 
 const KEYS: readonly SettingKey[] = [
   'smtp.maxConnections',

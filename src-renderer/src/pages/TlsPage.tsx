@@ -2,9 +2,10 @@
 // STARTTLS port offers, and two limits against abusive clients.
 import { NumberInput, Select, Switch, TextInput } from '@mantine/core';
 import type { SettingKey } from '../../../src-main/shared/model/settings';
+import { strings } from '../i18n';
 import { Section, SettingsPage } from './shared';
 
-const T = {
+const T = strings({
   title: 'SSL/TLS',
   tls: 'Versions and ciphers',
   tlsHint: 'For every SSL/TLS and STARTTLS port, and for the web admin over HTTPS. Certificates are under SSL certificates.',
@@ -19,7 +20,7 @@ const T = {
   maxPerIpHint: 'SMTP, POP3 and IMAP together. A whole classroom behind one NAT address needs a high number.',
   greetingDelay: 'Greeting delay (seconds)',
   greetingDelayHint: 'The SMTP greeting waits this long; a client that talks first (a spam bot) is refused. 0: no delay.',
-};
+});
 
 const KEYS: readonly SettingKey[] = ['tls.minVersion', 'tls.ciphers', 'tls.preferServerCiphers', 'security.maxConnectionsPerIp', 'smtp.greetingDelaySeconds'];
 

@@ -8,10 +8,11 @@ import { Alert, Button, Group, Loader, Modal, Select, Stack, Table, Text, Title,
 import { useDisclosure } from '@mantine/hooks';
 import { ApiCallError, call, onEvent } from '../api';
 import type { MainEvents } from '../../../src-main/shared/ipc/contract';
-import type { PortSecurity } from '../../../src-main/shared/model/entities';
+import type { ListenerState, PortSecurity } from '../../../src-main/shared/model/entities';
 import type { SettingKey, Settings } from '../../../src-main/shared/model/settings';
+import { strings } from '../i18n';
 
-const T = {
+const T = strings({
   saved: 'Saved',
   save: 'Save',
   remove: 'Remove',
@@ -22,9 +23,11 @@ const T = {
   unknownError: 'Something went wrong',
   yes: 'Yes',
   no: 'No',
-  // hMailServer's "Connection security" choices, as the API names them.
-  securities: { none: 'none', 'starttls-optional': 'starttls-optional', 'starttls-required': 'starttls-required', tls: 'tls' } satisfies Record<PortSecurity, string>,
-};
+  states: { listening: 'listening', failed: 'failed', stopped: 'stopped', disabled: 'disabled' } satisfies Record<ListenerState, string>,
+});
+
+/** hMailServer's "Connection security" choices, shown as the API names them (not translated). */
+const SECURITIES: readonly PortSecurity[] = ['none', 'starttls-optional', 'starttls-required', 'tls'];
 
 /** How long a success message stays. */
 const NOTICE_MS = 5000;
@@ -540,14 +543,14 @@ export function DataTable<R>({
 /** Yes / No for a boolean cell. */
 export const yesNo = (b: boolean): string => (b ? T.yes : T.no);
 
+/** The state of a listener (a TCP/IP port) as shown. */
+export const listenerStateLabel = (s: ListenerState): string => T.states[s];
+
 /** A connection security as shown. */
-export const securityLabel = (s: PortSecurity): string => T.securities[s];
+export const securityLabel = (s: PortSecurity): string => s;
 
 /** The choices of a "Security" Select. */
-export const SECURITY_OPTIONS: readonly { value: PortSecurity; label: string }[] = (Object.keys(T.securities) as PortSecurity[]).map((value) => ({
-  value,
-  label: T.securities[value],
-}));
+export const SECURITY_OPTIONS: readonly { value: PortSecurity; label: string }[] = SECURITIES.map((value) => ({ value, label: securityLabel(value) }));
 
 /** A date and time in the reader's locale ('' for none). */
 export function dateTime(iso: string | null | undefined): string {
