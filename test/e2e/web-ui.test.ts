@@ -147,6 +147,17 @@ test('web admin in Chromium: the teacher\'s first lab, end to end', { skip: exis
     // A reload keeps the session (the cookie) and the page (the URL's hash).
     await page.reload();
     await page.getByRole('heading', { name: 'SMTP' }).first().waitFor();
+
+    // In Spanish: the tree and the page switch at once, and the choice survives a reload.
+    await page.getByRole('banner').getByLabel('Language', { exact: true }).first().click();
+    await page.getByRole('option', { name: 'Español' }).click();
+    await nav(page, 'Dominios');
+    await page.getByRole('heading', { name: 'Dominios' }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Dominios' }).waitFor();
+    await shot(page, 'domains-es');
+    const text = await page.locator('body').innerText();
+    for (const english of ['Add domain', 'Delivery queue', 'Settings', 'Live log']) assert.ok(!text.includes(english), `no "${english}" left in Spanish`);
   } finally {
     await browser.close();
     await web.close();
