@@ -119,6 +119,10 @@ test('web admin in Chromium: the teacher\'s first lab, end to end', { skip: exis
     await t.sendMail({ from: 'cuenta1@aula.test', to: 'cuenta2@aula.test', subject: 'en directo', text: 'hola\r\n' });
     await page.getByTestId('log').filter({ hasText: 'message accepted' }).waitFor();
     await shot(page, 'log');
+    // …and in the account's size, on the domain's page.
+    await page.getByRole('navigation').getByText('aula.test', { exact: true }).click();
+    await page.getByRole('row').filter({ hasText: 'cuenta2@aula.test' }).filter({ hasText: /aula\.test[1-9]\d* KB/ }).waitFor();
+    await page.getByRole('row').filter({ hasText: 'cuenta1@aula.test' }).filter({ hasText: /aula\.test0 KB/ }).waitFor();
 
     // Three failed POP3 logons ban the address; the Auto-ban page lifts the ban.
     for (let i = 0; i < 3; i++) {

@@ -16,6 +16,8 @@ const T = strings({
   // Accounts
   address: 'Address',
   quota: 'Quota (MB)',
+  size: 'Size',
+  kb: '{n} KB',
   unlimited: 'Unlimited',
   accountsEmpty: 'No accounts yet: add one below so that mail to this domain has a mailbox to go to.',
   addAccountTitle: 'Add an account',
@@ -137,7 +139,10 @@ interface AddressRow {
 const accountsTab = (): AddressTabSpec<Account> => ({
   ns: 'accounts',
   rows: (d) => d.accounts,
-  columns: [{ header: T.quota, cell: (a) => (a.quotaMb === 0 ? T.unlimited : a.quotaMb) }],
+  columns: [
+    { header: T.size, cell: (a) => fmt(T.kb, { n: Math.ceil(a.sizeBytes / 1024) }) },
+    { header: T.quota, cell: (a) => (a.quotaMb === 0 ? T.unlimited : a.quotaMb) },
+  ],
   empty: T.accountsEmpty,
   removeTitle: T.removeAccountTitle,
   removeMessage: T.removeAccountMessage,
