@@ -184,13 +184,7 @@ export class OutboundEngine {
           allowInvalidCertificates: !route.verifyCertificate,
         };
       } else if (relayHost) {
-        const target: Target = {
-          host: relayHost,
-          port: s['smtp.relayer.port'],
-          security: s['smtp.relayer.security'],
-          ...(s['smtp.relayer.requiresAuth'] ? { auth: { user: s['smtp.relayer.username'], pass: s['smtp.relayer.password'] } } : {}),
-          label: `smart host ${relayHost}:${s['smtp.relayer.port']}`,
-        };
+        const target: Target = { ...relayerTarget(s), label: `smart host ${relayHost}:${s['smtp.relayer.port']}` };
         const authError = s['smtp.relayer.requiresAuth'] ? (this.d.relayerAuthError?.() ?? null) : null;
         g = {
           key: 'relayer',
@@ -348,6 +342,16 @@ export class OutboundEngine {
   }
 }
 
+/** The smart host (hMailServer "SMTP relayer") as a delivery target, from the settings. */
+function relayerTarget(s: Settings): Target {
+  return {
+    host: s['smtp.relayer.host'],
+    port: s['smtp.relayer.port'],
+    security: s['smtp.relayer.security'],
+    ...(s['smtp.relayer.requiresAuth'] ? { auth: { user: s['smtp.relayer.username'], pass: s['smtp.relayer.password'] } } : {}),
+  };
+}
+
 export interface SmartHostProbe {
   readonly ok: boolean;
   /** What happened, step by step (connect, TLS, AUTH, MAIL, RCPT, DATA). */
@@ -363,12 +367,7 @@ export interface SmartHostProbe {
 export async function probeSmartHost(s: Settings, heloName: string, from: string, to: string, now: Date): Promise<SmartHostProbe> {
   const host = s['smtp.relayer.host'];
   if (!host) return { ok: false, steps: [], error: 'no smart host is set (setting smtp.relayer.host)' };
-  const target: Target = {
-    host,
-    port: s['smtp.relayer.port'],
-    security: s['smtp.relayer.security'],
-    ...(s['smtp.relayer.requiresAuth'] ? { auth: { user: s['smtp.relayer.username'], pass: s['smtp.relayer.password'] } } : {}),
-  };
+  const target = relayerTarget(s);
   const message = Buffer.from(
     [
       `From: <${from}>`,

@@ -13,7 +13,7 @@ import {
   CertificateError,
   checkCertificate,
   defaultNames,
-  describeCertificate,
+  certificateOf,
   generateLocalCa,
   generateSelfSigned,
   generateSignedBy,
@@ -28,15 +28,20 @@ const LOCAL_CA_PREFIX = 'Local CA';
 type Row = ReturnType<ConfigRepo['listCertificateRows']>[number];
 
 export function createCertificateApi(repo: ConfigRepo, clock: Clock, changed: (area: string) => void, guard: <T>(fn: () => T) => T): MainApiImpl['certificates'] {
-  function info(row: Row, all: Row[], ports: Map<number, number[]>): CertificateInfo {
-    const x = inspect(row.certPem, row.chainPem || undefined);
+  /** Each row inspected once; the default is the oldest usable certificate that is not a CA (as TlsManager chooses). */
+  function infos(all: Row[], ports: Map<number, number[]>): CertificateInfo[] {
+    const inspected = all.map((row) => ({ row, x: inspect(row.certPem, row.chainPem || undefined) }));
+    const defaultId = inspected.find(({ row, x }) => row.keyPem !== '' && !x.isCa)?.row.id;
+    return inspected.map(({ row, x }) => info(row, x, row.id === defaultId, ports));
+  }
+
+  function info(row: Row, x: ReturnType<typeof inspect>, isDefault: boolean, ports: Map<number, number[]>): CertificateInfo {
     const now = clock.now();
     const warnings = [...checkCertificate(row.certPem, now).warnings];
     if (repo.unreadableCertificates.has(row.id)) warnings.unshift('its private key cannot be decrypted with this server\'s key (keys/secrets.key was replaced): import it again');
     if (x.isCa) warnings.push('a CA certificate: it issues server certificates, do not assign it to ports');
-    const firstServer = all.find((c) => c.keyPem !== '' && !inspect(c.certPem).isCa);
     return {
-      ...describeCertificate(row.id, row.name, row.certPem),
+      ...certificateOf(row.id, row.name, x),
       commonName: x.commonName,
       names: x.names,
       serial: x.serial,
@@ -45,17 +50,16 @@ export function createCertificateApi(repo: ConfigRepo, clock: Clock, changed: (a
       keyBits: x.keyBits ?? null,
       hasChain: row.chainPem.trim() !== '',
       usedByPorts: ports.get(row.id) ?? [],
-      isDefault: firstServer?.id === row.id,
+      isDefault,
       daysLeft: Math.floor((Date.parse(x.notAfter) - now.getTime()) / DAY_MS),
       warnings,
     };
   }
 
   function infoOf(id: number): CertificateInfo {
-    const all = repo.listCertificateRows();
-    const row = all.find((c) => c.id === id);
-    if (!row) throw new ApiError('NOT_FOUND', `certificate ${id} not found`, 'id');
-    return info(row, all, repo.certificatePorts());
+    const found = infos(repo.listCertificateRows(), repo.certificatePorts()).find((c) => c.id === id);
+    if (!found) throw new ApiError('NOT_FOUND', `certificate ${id} not found`, 'id');
+    return found;
   }
 
   function rowOf(id: number): Row {
@@ -92,11 +96,7 @@ export function createCertificateApi(repo: ConfigRepo, clock: Clock, changed: (a
   };
 
   return {
-    list: () => {
-      const all = repo.listCertificateRows();
-      const ports = repo.certificatePorts();
-      return all.map((c) => info(c, all, ports));
-    },
+    list: () => infos(repo.listCertificateRows(), repo.certificatePorts()),
     get: ({ id }) => {
       const row = rowOf(id);
       return { ...infoOf(id), certPem: row.certPem, chainPem: row.chainPem };

@@ -101,11 +101,15 @@ export function installLenientInput(): void {
   }
 
   type Timed = Conn & { _buzonDeadline?: NodeJS.Timeout; _dataStream?: unknown; _closed?: boolean; _closing?: boolean; send(code: number, text: string): void; close(): void };
+  // One timer per connection, restarted (refresh) with each command rather than made anew.
   const arm = (c: Timed): void => {
-    if (c._buzonDeadline) clearTimeout(c._buzonDeadline);
+    if (c._buzonDeadline) {
+      c._buzonDeadline.refresh();
+      return;
+    }
     c._buzonDeadline = setTimeout(() => {
       if (c._closed || c._closing) return;
-      if (c._dataStream) return arm(c); // receiving a message: the library's time-outs apply
+      if (c._dataStream) return void c._buzonDeadline?.refresh(); // receiving a message: the library's time-outs apply
       c.send(421, '4.4.2 Timeout: command line not completed in time, closing connection');
       c.close();
     }, COMMAND_DEADLINE_MS);

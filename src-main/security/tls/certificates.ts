@@ -637,7 +637,11 @@ export function inspect(certPem: string, chainPem?: string): CertificateInfo {
 }
 
 export function describeCertificate(id: number, name: string, certPem: string): Certificate {
-  const i = inspect(certPem);
+  return certificateOf(id, name, inspect(certPem));
+}
+
+/** The API's Certificate from an inspection already made (no second parse). */
+export function certificateOf(id: number, name: string, i: CertificateInfo): Certificate {
   return {
     id,
     name,
