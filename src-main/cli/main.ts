@@ -10,7 +10,7 @@ import { ApiError } from '../shared/ipc/errors';
 import { validateInput } from '../shared/ipc/validate';
 import type { MainApiImpl } from '../shared/ipc/contract';
 import { createServerHost, type ServerHost } from '../server/server-host';
-import type { LogEntry } from '../shared/model/entities';
+import type { LabPreset, LogEntry, MxQueryResult } from '../shared/model/entities';
 import { createWebAdmin, type WebAdmin } from '../web/web-admin';
 import { fileURLToPath } from 'node:url';
 
@@ -41,6 +41,7 @@ Usage: buzon [--data DIR] [--json] <command> ...
            | set NAME --field value ... | remove NAME
   account  list [DOMAIN] | show ADDR | add ADDR --password P [--quota-mb N] [--admin-level user|domain|server]
            | set ADDR [--password P] [--field value ...] | remove ADDR
+           | folders ADDR | folder add|remove ADDR NAME | empty ADDR
   alias    list [DOMAIN] | add ADDR TARGET | set ADDR --target T | remove ADDR
   list     list [DOMAIN] | show ADDR | add ADDR [--mode public|membership|announcements|domain] [--member M ...]
            | set ADDR --field value | remove ADDR | member add|remove LIST ADDR
@@ -60,6 +61,8 @@ Usage: buzon [--data DIR] [--json] <command> ...
   queue    list | show ID | send ID | flush | remove ID | clear
   config   export [--all] [--format yaml|json] | apply FILE
   logs     [--limit N]
+  mx       DOMAIN                        where mail for DOMAIN goes (MX records, their addresses)
+  preset   list | apply ID | revert ID   classroom presets: telnet-lab, starttls-required, implicit-tls
 
 Options:
   --data DIR   data folder (default: $BUZON_DATA, else the platform's app-data folder)
@@ -280,7 +283,16 @@ export async function main(argv: string[], out: Out = (t) => process.stdout.writ
         } else if (sub === 'remove') {
           await call(api, 'accounts', 'remove', { id: await accountId(arg(2, 'address')) });
           show({ ok: true }, () => `account ${p.positional[2]} removed`);
-        } else throw new UsageError('account list|show|add|set|remove');
+        } else if (sub === 'folders' || sub === 'folder') {
+          const id = await accountId(arg(sub === 'folders' ? 2 : 3, 'address'));
+          const action = sub === 'folders' ? 'folders' : p.positional[2] === 'add' ? 'addFolder' : p.positional[2] === 'remove' ? 'removeFolder' : undefined;
+          if (!action) throw new UsageError('account folder add|remove ADDR NAME');
+          const r = await call<Record<string, unknown>[]>(api, 'accounts', action, action === 'folders' ? { id } : { id, name: arg(4, 'folder name') });
+          show(r, () => table(r, ['name', 'specialUse', 'messages', 'unseen', 'sizeBytes', 'subscribed']));
+        } else if (sub === 'empty') {
+          const n = await call<number>(api, 'accounts', 'empty', { id: await accountId(arg(2, 'address')) });
+          show(n, () => `${n} messages removed from ${p.positional[2]} (its folders are kept)`);
+        } else throw new UsageError('account list|show|add|set|remove|folders|folder|empty');
         return 0;
       }
       case 'alias': {
@@ -614,6 +626,26 @@ export async function main(argv: string[], out: Out = (t) => process.stdout.writ
         const limit = wholeNumber(p.options.get('limit')?.at(-1) ?? '50', 'whole number', 'limit');
         const r = await call<LogEntry[]>(api, 'logs', 'recent', { limit });
         show(r, () => r.map(formatLog).join('\n'));
+        return 0;
+      }
+      case 'mx': {
+        const r = await call<MxQueryResult>(api, 'diagnostics', 'mx', { domain: arg(1, 'domain') });
+        show(r, () => {
+          if (r.error) return `${r.domain}: ${r.error}`;
+          if (r.records.length) return table(r.records.map((x) => ({ ...x })), ['priority', 'exchange', 'addresses']);
+          return `${r.domain} has no MX record: mail goes to its own address${r.implicit.length === 1 ? '' : 'es'} ${r.implicit.join(', ')}`;
+        });
+        return r.error ? 1 : 0;
+      }
+      case 'preset': {
+        const ids = 'telnet-lab|starttls-required|implicit-tls';
+        if (sub === 'list' || sub === undefined) {
+          const r = await call<LabPreset[]>(api, 'presets', 'list');
+          show(r, () => r.map((x) => `${x.id}: ${x.applied ? `applied ${x.appliedAt}` : 'not applied'}\n${x.changes.map((c) => `  - ${c}`).join('\n')}`).join('\n'));
+        } else if (sub === 'apply' || sub === 'revert') {
+          const r = await call<LabPreset[]>(api, 'presets', sub, { id: arg(2, `preset (${ids})`) });
+          show(r, () => `preset ${p.positional[2]} ${sub === 'apply' ? 'applied' : 'reverted'}`);
+        } else throw new UsageError(`preset list | apply ${ids} | revert ${ids}`);
         return 0;
       }
       default:

@@ -45,6 +45,10 @@ import { secretBoxFor } from '../security/secrets';
 import { ConnectionGuard } from '../security/connection-guard';
 import { createSrs } from '../delivery/srs';
 import { AutoResponder } from '../delivery/auto-responder';
+import { TrafficRecorder } from './traffic';
+import { createFolderApi } from './services/account-folders';
+import { createDiagnosticsApi } from './services/diagnostics';
+import { createPresetsApi } from './services/presets';
 
 export const VERSION = '0.1.0';
 
@@ -197,6 +201,7 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
   } as InboundDelivery;
   let outbound: OutboundEngine | undefined;
   const counters = { smtpSessions: 0, pop3Sessions: 0, imapSessions: 0, messagesAccepted: 0, messagesRejected: 0, authFailures: 0 };
+  const traffic = new TrafficRecorder(counters, clock);
   const smtpDeps: SmtpDeps = { settings, hostName, ranges, directory, auth, autoban, guard, repo, inbound, srs, logger, clock, counters };
   const maildrop = new MaildropStore(db, files, mailboxEvents);
   const pop3Deps: Pop3Deps = { settings, hostName, ranges, auth, autoban, guard, maildrop, locks: new Set(), logger, clock, counters };
@@ -531,6 +536,7 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
     }
     applyTls();
     watchExpiry();
+    traffic.start();
     running = true;
     startedAt = clock.now().toISOString();
     appLog.info({ event: 'server.started', version: VERSION, dataDir: paths.dataDir }, `Buzón ${VERSION} started`);
@@ -545,6 +551,7 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
     watchTimer = undefined;
     if (expiryTimer) clearInterval(expiryTimer);
     expiryTimer = undefined;
+    traffic.stop();
     if (!running) return status();
     running = false;
     await outbound?.stop();
@@ -558,6 +565,19 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
 
   const api = createServices({
     dkim: dkimRepo,
+    traffic: () => traffic.samples(),
+    folders: createFolderApi({ repo, mail, mailboxes, changed }),
+    diagnostics: createDiagnosticsApi({
+      repo,
+      settings,
+      status,
+      hostName,
+      ranges,
+      dkim: dkimRepo,
+      clock,
+      resolver: opts.resolver ?? new DnsResolver({ timeout: 3_000, tries: 1 }),
+    }),
+    presets: createPresetsApi({ db, repo, clock, changed, logger }),
     testSmartHost: (to) => {
       const s = settings();
       const helo = s['smtp.heloName'] || hostName();

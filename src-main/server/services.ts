@@ -22,6 +22,8 @@ import { hashPassword, isPasswordHash } from '../security/auth/password-hash';
 import { isValidIp, normalizeIp, parseIpList, rangeContains } from '../security/ip/ip-ranges';
 import { DEFAULT_IP_RANGES, DEFAULT_PORTS } from './defaults';
 import { exportConfig, applyConfig } from './config-document';
+import type { TrafficSample } from '../shared/model/entities';
+import type { createFolderApi } from './services/account-folders';
 
 export interface ServiceDeps {
   readonly repo: ConfigRepo;
@@ -38,6 +40,14 @@ export interface ServiceDeps {
   readonly portStatus: (ports: TcpIpPort[]) => PortStatus[];
   readonly start: () => Promise<ServerStatus>;
   readonly stop: () => Promise<ServerStatus>;
+  /** The last hour, minute by minute (server/traffic.ts). */
+  readonly traffic: () => TrafficSample[];
+  /** An account's folders and "empty account" (services/account-folders.ts). */
+  readonly folders: ReturnType<typeof createFolderApi>;
+  /** Utilities → MX query and Diagnostics (services/diagnostics.ts). */
+  readonly diagnostics: MainApiImpl['diagnostics'];
+  /** Classroom presets (services/presets.ts). */
+  readonly presets: MainApiImpl['presets'];
 }
 
 const STORE_TO_API: Record<StoreError['code'], ApiErrorCode> = {
@@ -175,6 +185,7 @@ export function createServices(d: ServiceDeps): MainApiImpl {
       status: () => d.status(),
       start: () => d.start(),
       stop: () => d.stop(),
+      traffic: () => d.traffic(),
     },
     admin: {
       setPassword: async ({ password }) => {
@@ -248,6 +259,7 @@ export function createServices(d: ServiceDeps): MainApiImpl {
         guard(() => repo.removeAccount(id));
         changed('accounts');
       },
+      ...d.folders,
     },
     aliases: {
       list: (input) => repo.listAliases(input?.domain),
@@ -422,6 +434,8 @@ export function createServices(d: ServiceDeps): MainApiImpl {
         changed('queue');
       },
     },
+    diagnostics: d.diagnostics,
+    presets: d.presets,
     logs: {
       recent: (input) => d.sink.recent(input?.limit ?? 200),
     },

@@ -2,11 +2,11 @@
 // into a sandboxed renderer and must stay small. contract.ts checks at compile time that this
 // table and API_SCHEMAS list the same methods.
 export const CHANNELS = {
-  server: ['status', 'start', 'stop'],
+  server: ['status', 'start', 'stop', 'traffic'],
   admin: ['setPassword'],
   settings: ['get', 'set', 'update', 'reset'],
   domains: ['list', 'get', 'add', 'update', 'remove'],
-  accounts: ['list', 'get', 'add', 'update', 'setPassword', 'remove'],
+  accounts: ['list', 'get', 'add', 'update', 'setPassword', 'remove', 'folders', 'addFolder', 'removeFolder', 'empty'],
   aliases: ['list', 'add', 'update', 'remove'],
   lists: ['list', 'get', 'add', 'update', 'remove', 'addMember', 'removeMember'],
   ports: ['list', 'add', 'update', 'remove', 'resetDefaults'],
@@ -18,6 +18,8 @@ export const CHANNELS = {
   dkim: ['get', 'generate', 'disable'],
   queue: ['list', 'get', 'remove', 'clear', 'flush', 'sendNow'],
   logs: ['recent'],
+  diagnostics: ['mx', 'run'],
+  presets: ['list', 'apply', 'revert'],
   config: ['export', 'apply'],
 } as const;
 

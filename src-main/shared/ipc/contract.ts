@@ -14,6 +14,11 @@ import type {
   CertificateExport,
   CertificateInfo,
   DkimInfo,
+  DiagnosticsReport,
+  FolderInfo,
+  LabPreset,
+  MxQueryResult,
+  TrafficSample,
   SmartHostTestResult,
   DistributionList,
   Domain,
@@ -32,7 +37,7 @@ import type { CHANNELS } from './channels';
 const none = z.object({}).strict().optional();
 
 export const API_SCHEMAS = {
-  server: { status: none, start: none, stop: none },
+  server: { status: none, start: none, stop: none, traffic: none },
   /** hMailServer "Administration password": what the web admin asks for. */
   admin: { setPassword: s.adminPasswordInput },
   settings: {
@@ -55,6 +60,10 @@ export const API_SCHEMAS = {
     update: s.accountUpdate,
     setPassword: s.setPasswordInput,
     remove: s.idInput,
+    folders: s.idInput,
+    addFolder: s.folderInput,
+    removeFolder: s.folderInput,
+    empty: s.idInput,
   },
   aliases: {
     list: s.accountListInput.optional(),
@@ -128,6 +137,8 @@ export const API_SCHEMAS = {
     sendNow: s.idInput,
   },
   logs: { recent: s.logsQuery.optional() },
+  diagnostics: { mx: s.mxQueryInput, run: none },
+  presets: { list: none, apply: s.presetInput, revert: s.presetInput },
   config: {
     export: s.configExportInput.optional(),
     apply: s.configApplyInput,
@@ -148,11 +159,23 @@ export interface ConfigApplyResult {
 
 /** What each method resolves to. */
 export interface ApiOutputs {
-  server: { status: ServerStatus; start: ServerStatus; stop: ServerStatus };
+  server: { status: ServerStatus; start: ServerStatus; stop: ServerStatus; traffic: TrafficSample[] };
   admin: { setPassword: void };
   settings: { get: Settings; set: Settings; update: Settings; reset: Settings };
   domains: { list: Domain[]; get: Domain; add: Domain; update: Domain; remove: void };
-  accounts: { list: Account[]; get: Account; add: Account; update: Account; setPassword: void; remove: void };
+  accounts: {
+    list: Account[];
+    get: Account;
+    add: Account;
+    update: Account;
+    setPassword: void;
+    remove: void;
+    folders: FolderInfo[];
+    addFolder: FolderInfo[];
+    removeFolder: FolderInfo[];
+    /** How many messages were removed. */
+    empty: number;
+  };
   aliases: { list: Alias[]; add: Alias; update: Alias; remove: void };
   lists: {
     list: DistributionList[];
@@ -172,6 +195,8 @@ export interface ApiOutputs {
   dkim: { get: DkimInfo; generate: DkimInfo; disable: DkimInfo };
   queue: { list: QueueItem[]; get: QueueMessage; remove: void; clear: number; flush: number; sendNow: void };
   logs: { recent: LogEntry[] };
+  diagnostics: { mx: MxQueryResult; run: DiagnosticsReport };
+  presets: { list: LabPreset[]; apply: LabPreset[]; revert: LabPreset[] };
   config: { export: ConfigDocument; apply: ConfigApplyResult };
 }
 

@@ -250,3 +250,68 @@ export interface ServerStatus {
 }
 
 export type { Settings };
+
+/** One folder (IMAP mailbox) of an account, for the account's Advanced tab. */
+export interface FolderInfo {
+  readonly name: string;
+  /** \\Sent, \\Trash … or null. */
+  readonly specialUse: string | null;
+  readonly messages: number;
+  readonly unseen: number;
+  readonly sizeBytes: number;
+  readonly subscribed: boolean;
+}
+
+/** What one minute of the server did (the Status page's traffic chart), newest last. */
+export interface TrafficSample {
+  /** The minute's start, ISO 8601. */
+  readonly at: string;
+  readonly smtpSessions: number;
+  readonly pop3Sessions: number;
+  readonly imapSessions: number;
+  readonly messagesAccepted: number;
+  readonly messagesRejected: number;
+  readonly authFailures: number;
+}
+
+/** Utilities → MX query: where mail for a domain goes. */
+export interface MxQueryResult {
+  readonly domain: string;
+  /** By priority, lowest first; empty when the domain has none. */
+  readonly records: readonly { readonly exchange: string; readonly priority: number; readonly addresses: readonly string[] }[];
+  /** No MX: mail goes to the domain's own A/AAAA addresses (RFC 5321 §5.1), listed here. */
+  readonly implicit: readonly string[];
+  /** Why the lookup failed (no such domain, no DNS server answered …), or null. */
+  readonly error: string | null;
+  readonly ms: number;
+}
+
+export type DiagnosticGroup = 'ports' | 'certificates' | 'dns' | 'relay';
+export type DiagnosticStatus = 'ok' | 'warning' | 'error';
+
+/** One check of Utilities → Diagnostics. */
+export interface DiagnosticCheck {
+  readonly group: DiagnosticGroup;
+  /** What was checked: "SMTP 0.0.0.0:25", "aula.test MX", a certificate's name … */
+  readonly subject: string;
+  readonly status: DiagnosticStatus;
+  /** What was found, and what to do about it when it is not ok. */
+  readonly detail: string;
+}
+
+export interface DiagnosticsReport {
+  readonly at: string;
+  readonly ms: number;
+  readonly checks: readonly DiagnosticCheck[];
+}
+
+export type LabPresetId = 'telnet-lab' | 'starttls-required' | 'implicit-tls';
+
+/** A classroom preset: a set of changes applied in one click and reverted in one click. */
+export interface LabPreset {
+  readonly id: LabPresetId;
+  readonly applied: boolean;
+  readonly appliedAt: string | null;
+  /** What applying it changes, one line each (English; the page names the preset in its language). */
+  readonly changes: readonly string[];
+}

@@ -18,18 +18,29 @@ export const domainName = z
   .regex(DOMAIN_RE, 'not a valid domain name')
   .transform((s) => s.toLowerCase());
 
+const isEmailAddress = (s: string): boolean => {
+  const at = s.lastIndexOf('@');
+  if (at < 1) return false;
+  const local = s.slice(0, at);
+  const domain = s.slice(at + 1);
+  return local.length <= 64 && LOCAL_RE.test(local) && DOMAIN_RE.test(domain);
+};
+const NOT_AN_ADDRESS = 'not a valid e-mail address (name@domain)';
+
 export const emailAddress = z
   .string()
   .trim()
   .min(1, 'required')
   .max(254)
-  .refine((s) => {
-    const at = s.lastIndexOf('@');
-    if (at < 1) return false;
-    const local = s.slice(0, at);
-    const domain = s.slice(at + 1);
-    return local.length <= 64 && LOCAL_RE.test(local) && DOMAIN_RE.test(domain);
-  }, 'not a valid e-mail address (name@domain)')
+  .refine(isEmailAddress, NOT_AN_ADDRESS)
+  .transform((s) => s.toLowerCase());
+
+/** An address or '' (none): one schema, so a bad value gets the address's message, not a union's "Invalid input". */
+const emailAddressOrNone = z
+  .string()
+  .trim()
+  .max(254)
+  .refine((s) => s === '' || isEmailAddress(s), NOT_AN_ADDRESS)
   .transform((s) => s.toLowerCase());
 
 /**
@@ -57,7 +68,7 @@ const optionalDateIso = z
 export const domainInput = z.object({
   name: domainName,
   enabled: z.boolean().default(true),
-  catchAll: emailAddress.or(z.literal('')).default(''),
+  catchAll: emailAddressOrNone.default(''),
   plusAddressing: z.boolean().default(false),
   plusAddressingChar: z.enum(['+', '-', '_', '%']).default('+'),
   maxMessageSizeKb: z.number().int().min(0).max(2097152).default(0),
@@ -83,7 +94,7 @@ export const accountInput = z.object({
   firstName: z.string().max(100).default(''),
   lastName: z.string().max(100).default(''),
   forwardEnabled: z.boolean().default(false),
-  forwardTo: emailAddress.or(z.literal('')).default(''),
+  forwardTo: emailAddressOrNone.default(''),
   forwardKeepCopy: z.boolean().default(true),
   autoReplyEnabled: z.boolean().default(false),
   autoReplySubject: z.string().max(200).regex(/^[^\r\n]*$/, 'must be a single line').default(''),
@@ -109,7 +120,7 @@ export const listInput = z.object({
   address: emailAddress,
   enabled: z.boolean().default(true),
   mode: listMode.default('public'),
-  announcer: emailAddress.or(z.literal('')).default(''),
+  announcer: emailAddressOrNone.default(''),
   requireAuth: z.boolean().default(false),
   members: z.array(emailAddress).default([]),
 });
@@ -242,6 +253,24 @@ export const certificateExportInput = z.object({
 
 export const logsQuery = z.object({ limit: z.number().int().min(1).max(10_000).default(200) });
 export const idInput = z.object({ id });
+
+/** An account's folder (IMAP mailbox), by its full name with "/" between levels. */
+export const folderInput = z.object({
+  id,
+  name: z
+    .string()
+    .trim()
+    .min(1, 'a folder name')
+    .max(200)
+    .regex(/^[^\r\n\0*%]+$/, 'no line breaks, "*" or "%"')
+    .refine((n) => !n.split('/').some((part) => part === ''), 'no empty level between "/"'),
+});
+
+/** Utilities → MX query. */
+export const mxQueryInput = z.object({ domain: z.string().trim().min(1, 'a domain name').max(253).regex(/^[a-zA-Z0-9.-]+$/, 'not a valid domain name') });
+
+export const labPresetId = z.enum(['telnet-lab', 'starttls-required', 'implicit-tls']);
+export const presetInput = z.object({ id: labPresetId });
 export const accountListInput = z.object({ domain: domainName.optional() });
 export const configExportInput = z.object({ all: z.boolean().default(false) });
 export const configApplyInput = z.object({ document: z.record(z.string(), z.unknown()) });

@@ -9,10 +9,11 @@ import m0005 from './0005-imap-cache';
 import m0006 from './0006-dkim';
 import m0007 from './0007-routes-autoreply';
 import m0008 from './0008-certificate-chain';
+import m0009 from './0009-lab-presets';
 
 export interface Migration {
   readonly name: string;
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009];
