@@ -2,7 +2,7 @@
 // navbar. Pages live under pages/; the route is the URL's hash (#/domains/3), so a page can be
 // linked to and survives a reload.
 import { useEffect, useState, type ReactNode } from 'react';
-import { AppShell, Badge, Button, Group, NavLink, ScrollArea, Select, Stack, Text, Title } from '@mantine/core';
+import { ActionIcon, AppShell, Badge, Button, Group, NavLink, ScrollArea, Select, Stack, Text, Title, useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
 import type { Domain, ServerStatus } from '../../src-main/shared/model/entities';
 import { LANGS, getLang, setLang, strings, type Lang } from './i18n';
 import { call, isDesktop, onEvent, webLogout } from './api';
@@ -22,6 +22,10 @@ import { ServerMessagesPage } from './pages/ServerMessagesPage';
 import { RoutesPage } from './pages/RoutesPage';
 import { TlsPage } from './pages/TlsPage';
 import { ClientSetupPage } from './pages/ClientSetupPage';
+import { AccountPage } from './pages/AccountPage';
+import { MxQueryPage } from './pages/MxQueryPage';
+import { DiagnosticsPage } from './pages/DiagnosticsPage';
+import { LabPresetsPage } from './pages/LabPresetsPage';
 
 const T = strings({
   running: 'Running',
@@ -30,6 +34,8 @@ const T = strings({
   stop: 'Stop server',
   logout: 'Log out',
   language: 'Language',
+  darkTheme: 'Dark theme',
+  lightTheme: 'Light theme',
   navLabel: 'Settings tree',
   nav: {
     welcome: 'Welcome',
@@ -52,6 +58,9 @@ const T = strings({
     messages: 'Server messages',
     utilities: 'Utilities',
     clientSetup: 'Client setup',
+    mx: 'MX query',
+    diagnostics: 'Diagnostics',
+    presets: 'Lab presets',
   },
   welcome: {
     title: 'Welcome to Buzón',
@@ -83,6 +92,18 @@ function Welcome({ go }: { go: (to: string) => void }) {
   );
 }
 
+/** Light or dark, kept by Mantine in localStorage; the first time, the system's choice. */
+function ThemeToggle() {
+  const { setColorScheme } = useMantineColorScheme();
+  const dark = useComputedColorScheme('light') === 'dark';
+  const label = dark ? T.lightTheme : T.darkTheme;
+  return (
+    <ActionIcon variant="default" size="md" aria-label={label} title={label} onClick={() => setColorScheme(dark ? 'light' : 'dark')}>
+      <span aria-hidden="true">{dark ? '\u2600' : '\u263E'}</span>
+    </ActionIcon>
+  );
+}
+
 export function App() {
   const [status, setStatus] = useState<ServerStatus | undefined>();
   const [domains, setDomains] = useState<Domain[]>([]);
@@ -98,8 +119,10 @@ export function App() {
 
   const toggle = () => call<ServerStatus>('server', status?.running ? 'stop' : 'start').then(setStatus, () => undefined);
   const domainMatch = /^\/domains\/(\d+)$/.exec(route);
+  const accountMatch = /^\/accounts\/(\d+)$/.exec(route);
   let page: ReactNode;
   if (domainMatch) page = <DomainPage key={domainMatch[1]} domainId={Number(domainMatch[1])} />;
+  else if (accountMatch) page = <AccountPage key={accountMatch[1]} accountId={Number(accountMatch[1])} />;
   else
     page = {
       '/welcome': <Welcome go={go} />,
@@ -118,6 +141,9 @@ export function App() {
       '/settings/ip-ranges': <IpRangesPage />,
       '/settings/server-messages': <ServerMessagesPage />,
       '/utilities/client-setup': <ClientSetupPage />,
+      '/utilities/mx': <MxQueryPage />,
+      '/utilities/diagnostics': <DiagnosticsPage />,
+      '/utilities/presets': <LabPresetsPage />,
     }[route] ?? <Welcome go={go} />;
 
   const link = (to: string, label: string, children?: ReactNode) => (
@@ -139,6 +165,7 @@ export function App() {
             <Button size="xs" onClick={toggle} disabled={!status}>
               {status?.running ? T.stop : T.start}
             </Button>
+            <ThemeToggle />
             <Select aria-label={T.language} size="xs" w={120} data={[...LANGS]} value={getLang()} onChange={(v) => v && setLang(v as Lang)} allowDeselect={false} />
             {!isDesktop() && (
               <Button size="xs" variant="subtle" onClick={() => void webLogout().then(() => window.location.reload())}>
@@ -176,6 +203,9 @@ export function App() {
             </NavLink>
           </NavLink>
           <NavLink label={T.nav.utilities} defaultOpened>
+            {link('/utilities/presets', T.nav.presets)}
+            {link('/utilities/mx', T.nav.mx)}
+            {link('/utilities/diagnostics', T.nav.diagnostics)}
             {link('/utilities/client-setup', T.nav.clientSetup)}
           </NavLink>
         </ScrollArea>

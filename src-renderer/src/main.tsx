@@ -27,7 +27,7 @@ function Root() {
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <MantineProvider>
+    <MantineProvider defaultColorScheme="auto">
       <Root />
     </MantineProvider>
   </StrictMode>,
