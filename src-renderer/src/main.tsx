@@ -6,6 +6,7 @@ import { App } from './App';
 import { Login } from './Login';
 import { isDesktop, webSession } from './api';
 import { getLang, onLangChange } from './i18n';
+import { theme } from './theme';
 
 /** In a browser, the app needs a web admin session first; in the desktop app, never. */
 function Root() {
@@ -27,7 +28,7 @@ function Root() {
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <MantineProvider defaultColorScheme="auto">
+    <MantineProvider theme={theme} defaultColorScheme="auto">
       <Root />
     </MantineProvider>
   </StrictMode>,

@@ -19,12 +19,16 @@ const DICTIONARIES: Record<Exclude<Lang, 'en'>, Dictionary> = { es, ca, gl };
 const MODULES = {
   shared: () => import('../../src-renderer/src/pages/shared'),
   Login: () => import('../../src-renderer/src/Login'),
+  TrafficChart: () => import('../../src-renderer/src/TrafficChart'),
   StatusPage: () => import('../../src-renderer/src/StatusPage'),
   LogPage: () => import('../../src-renderer/src/LogPage'),
   AutobanPage: () => import('../../src-renderer/src/pages/AutobanPage'),
   CertificatesPage: () => import('../../src-renderer/src/pages/CertificatesPage'),
   ClientSetupPage: () => import('../../src-renderer/src/pages/ClientSetupPage'),
+  ListsTab: () => import('../../src-renderer/src/pages/ListsTab'),
+  BulkImport: () => import('../../src-renderer/src/pages/BulkImport'),
   DomainPage: () => import('../../src-renderer/src/pages/DomainPage'),
+  AccountPage: () => import('../../src-renderer/src/pages/AccountPage'),
   DomainsPage: () => import('../../src-renderer/src/pages/DomainsPage'),
   IpRangesPage: () => import('../../src-renderer/src/pages/IpRangesPage'),
   LoggingPage: () => import('../../src-renderer/src/pages/LoggingPage'),
@@ -35,6 +39,9 @@ const MODULES = {
   ServerMessagesPage: () => import('../../src-renderer/src/pages/ServerMessagesPage'),
   SmtpPage: () => import('../../src-renderer/src/pages/SmtpPage'),
   TlsPage: () => import('../../src-renderer/src/pages/TlsPage'),
+  MxQueryPage: () => import('../../src-renderer/src/pages/MxQueryPage'),
+  DiagnosticsPage: () => import('../../src-renderer/src/pages/DiagnosticsPage'),
+  LabPresetsPage: () => import('../../src-renderer/src/pages/LabPresetsPage'),
   App: () => import('../../src-renderer/src/App'),
 };
 type ModuleName = keyof typeof MODULES;
@@ -59,6 +66,7 @@ const UNTRANSLATED = new Set([
   '<>',
   '{n} KB',
   '{row}: {column}',
+  '← {domain}',
   'example.com',
   '192.168.1.0',
   // The server's built-in subject, shown as the placeholder of its setting: it is sent as it is.
@@ -67,9 +75,9 @@ const UNTRANSLATED = new Set([
 
 /** The same word in that language. */
 const SAME: Record<Exclude<Lang, 'en'>, readonly string[]> = {
-  es: ['No', 'General', 'Selector'],
-  ca: ['No', 'General', 'Selector', 'Protocol', 'Protocols', 'Port', 'Ports', 'Quota (MB)'],
-  gl: ['Selector'],
+  es: ['No', 'General', 'Selector', '{m} min', '{h} h {m} min', '{d} d {h} h', 'error'],
+  ca: ['No', 'General', 'Selector', 'Protocol', 'Protocols', 'Port', 'Ports', 'Quota (MB)', '{m} min', '{h} h {m} min', '{d} d {h} h', 'Text', 'error'],
+  gl: ['Selector', '{m} min', '{h} h {m} min', '{d} d {h} h'],
 };
 
 /** Terms that stay as they are inside a translated sentence. */
@@ -135,7 +143,7 @@ test('the app in Spanish: each main page shows its Spanish labels and none of it
     { hash: '#/domains', module: 'DomainsPage', shows: ['Domains', 'Add a domain', 'Domain name', 'Accounts'] },
     { hash: `#/domains/${domainId}`, module: 'DomainPage', shows: ['Accounts', 'Aliases', 'Add an account', 'Account password'], data: 'cuenta1@aula.test' },
     { hash: '#/settings/ports', module: 'PortsPage', shows: ['TCP/IP ports', 'Bound port', 'Restore defaults', 'listening'] },
-    { hash: '#/settings/certificates', module: 'CertificatesPage', shows: ['SSL certificates', 'Generate certificate', 'Certificate name', 'Passphrase'] },
+    { hash: '#/settings/certificates', module: 'CertificatesPage', shows: ['SSL certificates', 'Generate certificate', 'Certificate name', 'Drop the certificate files here'] },
     { hash: '#/settings/autoban', module: 'AutobanPage', shows: ['Auto-ban', 'Max invalid logon attempts', 'Banned IP addresses', 'Save'] },
     { hash: '#/queue', module: 'QueuePage', shows: ['Delivery queue', 'Flush', 'Clear queue', 'The queue is empty: mail for other servers waits here until it is delivered.'] },
     { hash: '#/status', module: 'StatusPage', shows: ['Status', 'Failed logons', 'SMTP sessions', 'listening'] },
