@@ -9,6 +9,8 @@ GlobalRegistrator.register({ url: 'http://127.0.0.1/' });
 Object.defineProperty(window, 'matchMedia', {
   value: (query: string) => ({ matches: false, media: query, onchange: null, addListener() {}, removeListener() {}, addEventListener() {}, removeEventListener() {}, dispatchEvent: () => false }),
 });
+// Mantine's autosize Textarea listens to document.fonts, which happy-dom lacks.
+if (!('fonts' in document)) Object.defineProperty(document, 'fonts', { value: new EventTarget() });
 globalThis.ResizeObserver ??= class {
   observe(): void {}
   unobserve(): void {}
@@ -23,9 +25,9 @@ const { CHANNELS } = await import('../../src-main/shared/ipc/channels');
 
 export type TestServer = Awaited<ReturnType<typeof startServer>>;
 
-/** Starts a real server (the classroom lab) and installs `window.api` over it. */
-export async function withApi(): Promise<TestServer> {
-  const srv = await startServer();
+/** Starts a real server (the classroom lab, with `opts` as startServer takes them) and installs `window.api` over it. */
+export async function withApi(opts?: Parameters<typeof startServer>[0]): Promise<TestServer> {
+  const srv = await startServer(opts);
   const bridge: Record<string, unknown> = {};
   for (const [ns, methods] of Object.entries(CHANNELS)) {
     bridge[ns] = Object.fromEntries(methods.map((m) => [m, (input?: unknown) => invokeApi(srv.host.api, srv.host.logger, ns, m, input)]));

@@ -3,11 +3,8 @@
 // the same bridge: what the page shows is what the real services answered.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderPage } from './dom';
+import { renderPage, withApi, type TestServer } from './dom';
 import { cleanup, fireEvent, screen, within } from '@testing-library/react';
-import { startServer, type TestServer } from '../helpers/start-server';
-import { invokeApi } from '../../src-main/server/invoke';
-import { CHANNELS } from '../../src-main/shared/ipc/channels';
 import type { DiagnosticsResolver } from '../../src-main/server/services/diagnostics';
 import { MxQueryPage } from '../../src-renderer/src/pages/MxQueryPage';
 import { DiagnosticsPage } from '../../src-renderer/src/pages/DiagnosticsPage';
@@ -39,13 +36,7 @@ const resolver: DiagnosticsResolver = {
 
 let srv: TestServer;
 before(async () => {
-  srv = await startServer({ resolver });
-  const bridge: Record<string, unknown> = {};
-  for (const [ns, methods] of Object.entries(CHANNELS)) {
-    bridge[ns] = Object.fromEntries(methods.map((m) => [m, (input?: unknown) => invokeApi(srv.host.api, srv.host.logger, ns, m, input)]));
-  }
-  bridge.on = (event: Parameters<typeof srv.host.on>[0], fn: (p: unknown) => void) => srv.host.on(event, fn);
-  (window as unknown as { api: unknown }).api = bridge;
+  srv = await withApi({ resolver });
 });
 after(async () => {
   cleanup();
