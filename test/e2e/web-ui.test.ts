@@ -2,8 +2,10 @@
 // admin, doing what a teacher does: log in; add a domain and two accounts; move the SMTP
 // submission port and see the listener follow; generate a certificate and put IMAP on STARTTLS
 // (required) with it; watch a message arrive in the live log; get an address banned by failed
-// logons and lift the ban. Screenshots of each page go to test/e2e/screenshots/ (git-ignored) for
-// a person to look at.
+// logons and lift the ban; open an account's dialog and set its auto-reply; import accounts from a
+// CSV; apply and revert a lab preset; run the diagnostics and an MX query; switch to the dark
+// theme; and check the main pages in Spanish for English left over. Screenshots of each page go
+// to test/e2e/screenshots/ (git-ignored) for a person to look at.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -18,12 +20,16 @@ import { until } from '../protocol/smtp/kit';
 import { createWebAdmin } from '../../src-main/web/web-admin';
 import { buildRenderer } from '../../scripts/build-renderer.mjs';
 import type { PortStatus } from '../../src-main/shared/model/entities';
+import { resolver } from '../protocol/delivery/kit';
+import es from '../../src-renderer/src/i18n/es';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(REPO_ROOT, 'test', 'e2e', 'screenshots');
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.waitForTimeout(150); // let Mantine's transitions settle
+  // From the top: a full-page shot of a scrolled page draws the fixed header in the middle.
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
@@ -33,7 +39,8 @@ async function nav(page: Page, label: string): Promise<void> {
 
 test('web admin in Chromium: the teacher\'s first lab, end to end', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)` }, async () => {
   const build = tempDir('buzon-ui-');
-  const srv = await startServer({ lab: false });
+  // The fake resolver answers the diagnostics' and MX query's DNS lookups: nothing leaves 127.0.0.1.
+  const srv = await startServer({ lab: false, resolver });
   const web = createWebAdmin(srv.host, { address: '127.0.0.1', port: 0, staticDir: build.path });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
   try {
@@ -141,12 +148,73 @@ test('web admin in Chromium: the teacher\'s first lab, end to end', { skip: exis
     await banRow.waitFor({ state: 'detached' });
     assert.equal(srv.host.autoban.isAuthBanned('127.0.0.1'), false);
 
+    // The account's dialog: its auto-reply switched on and saved; its folders with the message.
+    await page.getByRole('navigation').getByText('aula.test', { exact: true }).click();
+    await page.getByRole('link', { name: 'cuenta2@aula.test' }).click();
+    await page.getByRole('heading', { name: 'cuenta2@aula.test' }).waitFor();
+    await page.getByRole('tab', { name: 'Auto-reply' }).click();
+    await page.getByLabel('Send an automatic reply').check();
+    await page.getByLabel('Subject', { exact: true }).fill('De vacaciones');
+    await page.getByLabel('Text', { exact: true }).fill('Vuelvo el lunes.');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await until(() => srv.host.repo.findAccount('cuenta2@aula.test')?.autoReplySubject === 'De vacaciones', 'the auto-reply stored');
+    await shot(page, 'account');
+    await page.getByRole('tab', { name: 'Advanced' }).click();
+    await page.getByRole('row').filter({ hasText: 'INBOX' }).getByRole('cell', { name: '1', exact: true }).first().waitFor();
+    await shot(page, 'account-folders');
+
+    // Accounts from a CSV, as Spanish Excel saves it: two new, one that exists (its error shown).
+    await page.getByRole('link', { name: /aula\.test/ }).first().click();
+    await page.getByLabel('Or paste the rows').fill('correo;contraseña;nombre\nalumno1;secreto-a1;Ana\nalumno2;secreto-a2;Luis\ncuenta1;secreto-x;Otra');
+    await page.getByRole('button', { name: 'Import accounts' }).click();
+    await page.getByText('3 of 3').waitFor();
+    await page.getByRole('row').filter({ hasText: 'cuenta1@aula.test' }).filter({ hasText: /exists/ }).waitFor();
+    assert.ok(srv.host.repo.findAccount('alumno1@aula.test') && srv.host.repo.findAccount('alumno2@aula.test'), 'the two new accounts exist');
+    await shot(page, 'import');
+
+    // A lab preset, applied (telnet demos: a clear POP3 logon works) and reverted.
+    await nav(page, 'Lab presets');
+    const telnet = page.getByRole('region', { name: 'Telnet lab' });
+    await telnet.getByRole('button', { name: 'Apply' }).click();
+    await telnet.getByText(/Applied since/).waitFor();
+    await shot(page, 'presets');
+    const pop = await LineClient.open(srv.pop3Port);
+    await pop.line();
+    await pop.cmd('USER alumno1@aula.test');
+    assert.match((await pop.cmd('PASS secreto-a1')).text, /^\+OK/, 'a clear POP3 logon under the telnet lab preset');
+    pop.close();
+    await telnet.getByRole('button', { name: 'Revert' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revert' }).click();
+    await telnet.getByText('Not applied').waitFor();
+
+    // Diagnostics and an MX query (answered by the fake resolver).
+    await nav(page, 'Diagnostics');
+    await page.getByRole('button', { name: 'Run diagnostics' }).click();
+    await page.getByText(/\d+ ok, \d+ warnings, \d+ errors/).waitFor();
+    await shot(page, 'diagnostics');
+    await nav(page, 'MX query');
+    await page.getByLabel('Domain name').fill('remoto.example');
+    await page.getByRole('button', { name: 'Query' }).click();
+    await page.getByRole('row').filter({ hasText: 'mx.remoto.example' }).filter({ hasText: '127.0.0.1' }).waitFor();
+    await shot(page, 'mx');
+
     for (const [label, shotName] of [['Status', 'status'], ['Delivery queue', 'queue'], ['SMTP', 'smtp']] as const) {
       await nav(page, label);
       await page.getByRole('heading', { name: label === 'Status' ? 'Status' : label }).first().waitFor();
       await shot(page, shotName);
     }
     assert.deepEqual(consoleErrors.filter((e) => !/401|Failed to load resource/.test(e)), [], 'no errors in the browser console');
+
+    // The dark theme, kept across a reload; then back to light.
+    await nav(page, 'Status');
+    await page.getByRole('button', { name: 'Dark theme' }).click();
+    await page.waitForFunction("document.documentElement.getAttribute('data-mantine-color-scheme') === 'dark'");
+    await page.getByRole('img', { name: /Traffic in the last 60 minutes: [1-9]\d* messages accepted/ }).waitFor();
+    await shot(page, 'status-dark');
+    await page.reload();
+    await page.getByRole('button', { name: 'Light theme' }).click();
+    await page.waitForFunction("document.documentElement.getAttribute('data-mantine-color-scheme') === 'light'");
+    await nav(page, 'SMTP');
 
     // A reload keeps the session (the cookie) and the page (the URL's hash).
     await page.reload();
@@ -162,6 +230,29 @@ test('web admin in Chromium: the teacher\'s first lab, end to end', { skip: exis
     await shot(page, 'domains-es');
     const text = await page.locator('body').innerText();
     for (const english of ['Add domain', 'Delivery queue', 'Settings', 'Live log']) assert.ok(!text.includes(english), `no "${english}" left in Spanish`);
+    // Each main page: no text, label, placeholder or title is an English string that has a Spanish one.
+    const english = new Set(Object.entries(es).filter(([en, tr]) => en !== tr && en.length >= 3).map(([en]) => en));
+    const domainId = srv.host.repo.findDomainByName('aula.test')!.id;
+    const accountId = srv.host.repo.findAccount('cuenta2@aula.test')!.id;
+    const main = ['#/welcome', '#/status', '#/queue', '#/domains', `#/domains/${domainId}`, `#/accounts/${accountId}`, '#/settings/smtp', '#/settings/protocols', '#/settings/autoban', '#/settings/ip-ranges', '#/settings/certificates', '#/settings/ports', '#/utilities/presets', '#/utilities/diagnostics', '#/utilities/client-setup'];
+    for (const hash of main) {
+      await page.goto(base + hash);
+      await page.getByRole('main').getByRole('heading').first().waitFor();
+      // The page's data in (SSE keeps a request open, so no "network idle" to wait for).
+      await page.waitForTimeout(300);
+      await page.getByText('Cargando…').first().waitFor({ state: 'detached' });
+      // (A string, run in the page: this file is compiled without the DOM's types.)
+      const texts = await page.evaluate<string[]>(`(() => {
+        const out = [];
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) out.push((n.textContent || '').trim());
+        for (const el of document.querySelectorAll('[aria-label], [placeholder], [title]'))
+          for (const a of ['aria-label', 'placeholder', 'title']) out.push((el.getAttribute(a) || '').trim());
+        return out.filter((t) => t !== '');
+      })()`);
+      assert.deepEqual([...new Set(texts.filter((t) => english.has(t)))], [], `${hash}: English left on the Spanish page`);
+      if (hash === `#/domains/${domainId}`) await shot(page, 'domain-es');
+    }
   } finally {
     await browser.close();
     await web.close();
