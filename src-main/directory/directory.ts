@@ -31,6 +31,17 @@ export function domainPart(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 }
 
+/**
+ * With the domain's plus addressing on, the name before its character ("ana" of "ana+tag",
+ * hMailServer cuts at the first one); undefined when it does not apply or leaves no name.
+ */
+function plusBase(local: string, domainRow: Record<string, unknown>): string | undefined {
+  const char = domainRow.plus_addressing_char as string;
+  if ((domainRow.plus_addressing as number) !== 1 || !char) return undefined;
+  const i = local.indexOf(char);
+  return i > 0 ? local.slice(0, i) : undefined;
+}
+
 export class Directory {
   constructor(
     private readonly repo: ConfigRepo,
@@ -78,9 +89,10 @@ export class Directory {
 
   private postmaster(address: string): { id: number; address: string }[] {
     const at = address.lastIndexOf('@');
-    if (address.slice(0, at) !== 'postmaster') return [];
     const domain = this.repo.resolveDomain(address.slice(at + 1));
-    return domain ? this.repo.postmasterAccounts(domain.id) : [];
+    if (!domain) return [];
+    const local = address.slice(0, at);
+    return local === 'postmaster' || plusBase(local, domain.row) === 'postmaster' ? this.repo.postmasterAccounts(domain.id) : [];
   }
 
   /** Returns a terminal verdict for the top-level address, or undefined when targets were added. */
@@ -104,20 +116,17 @@ export class Directory {
     if (depth > MAX_DEPTH || visited.has(address)) return undefined;
     visited.add(address);
 
-    let local = address.slice(0, at);
+    const local = address.slice(0, at);
     const canonical = (l: string): string => `${l}@${domain.name}`;
     const lookup = (l: string): Found => this.resolveName(canonical(l), sender, accounts, external, visited, depth, domain.name);
 
+    // The name as given first: "ana+tag" may itself be an account, alias or list.
     let found = lookup(local);
     if (found) return found.denial;
-    const row = domain.row;
-    const plusChar = row.plus_addressing_char as string;
-    if ((row.plus_addressing as number) === 1 && plusChar && local.includes(plusChar)) {
-      local = local.slice(0, local.indexOf(plusChar));
-      found = local ? lookup(local) : false;
-      if (found) return found.denial;
-    }
-    const catchAll = row.catch_all as string;
+    const base = plusBase(local, domain.row);
+    found = base ? lookup(base) : false;
+    if (found) return found.denial;
+    const catchAll = domain.row.catch_all as string;
     if (catchAll && !visited.has(catchAll.toLowerCase())) {
       const before = accounts.size + external.size;
       const r = this.resolveInto(catchAll.toLowerCase(), sender, accounts, external, visited, depth + 1);

@@ -192,9 +192,9 @@ export function createHooks(deps: SmtpDeps, port: { id: number; security: PortSe
         }
         const declared = Number(mailFrom && mailFrom.args ? (mailFrom.args as Record<string, unknown>).SIZE : 0) || 0;
         for (const a of res.accounts) {
-          const acc = deps.repo.getAccount(a.id);
-          if (acc.quotaMb > 0 && acc.sizeBytes + declared >= acc.quotaMb * 1024 * 1024) {
-            return deny(cb, REPLIES.mailboxFull(a.address), b.log, 'smtp.rcpt.refused', { rcpt });
+          const room = deps.repo.accountRoom(a.id);
+          if (declared >= room.bytes) {
+            return deny(cb, REPLIES.mailboxFull(a.address, room.by === 'domain' ? domainOf(a.address) : undefined), b.log, 'smtp.rcpt.refused', { rcpt, limit: room.by });
           }
         }
         const domainMax = domainMaxBytes(deps, rcpt);
@@ -242,14 +242,13 @@ export function createHooks(deps: SmtpDeps, port: { id: number; security: PortSe
       }
     }
     const local: LocalRecipient[] = [];
+    // Each copy is checked against its domain's room as it is before this message: a message to
+    // several accounts of one domain may take the domain over its size by the copies after the first.
+    const domainLimited = new Set<string>();
     for (const [id, address] of accounts) {
-      const acc = deps.repo.getAccount(id);
-      local.push({
-        accountId: id,
-        address,
-        room: acc.quotaMb > 0 ? Math.max(0, acc.quotaMb * 1024 * 1024 - acc.sizeBytes) : Infinity,
-        maxMessageBytes: domainMaxBytes(deps, address),
-      });
+      const room = deps.repo.accountRoom(id);
+      if (room.by === 'domain') domainLimited.add(address);
+      local.push({ accountId: id, address, room: Math.max(0, room.bytes), maxMessageBytes: domainMaxBytes(deps, address) });
     }
     const user = typeof session.user === 'string' ? session.user : null;
     const now = deps.clock.now();
@@ -283,7 +282,7 @@ export function createHooks(deps: SmtpDeps, port: { id: number; security: PortSe
             case 'loop':
               return REPLIES.forwardingLoop(r.address ?? '');
             case 'quota':
-              return REPLIES.quotaExceeded(r.address ?? '');
+              return REPLIES.quotaExceeded(r.address ?? '', r.address && domainLimited.has(r.address) ? domainOf(r.address) : undefined);
             case 'too-big':
               return REPLIES.messageTooBig(r.limitBytes !== undefined ? Math.floor(r.limitBytes / 1024) : maxKb);
             default:
@@ -311,8 +310,12 @@ export function createHooks(deps: SmtpDeps, port: { id: number; security: PortSe
   return { onConnect, onSecure, onAuth, onMailFrom, onRcptTo, onData, onClose };
 }
 
+function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1);
+}
+
 function domainMaxBytes(deps: SmtpDeps, address: string): number {
-  const d = deps.repo.resolveDomain(address.slice(address.lastIndexOf('@') + 1));
+  const d = deps.repo.resolveDomain(domainOf(address));
   const kb = d ? (d.row.max_message_size_kb as number) : 0;
   return kb > 0 ? kb * 1024 : Infinity;
 }

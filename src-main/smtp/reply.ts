@@ -27,8 +27,10 @@ export const REPLIES = {
   listDenied: (detail: string) => reply(550, '5.7.1', `Recipient address rejected: ${detail}`, detail),
   tooManyRecipients: (max: number) => reply(452, '4.5.3', `Too many recipients (at most ${max} per message)`),
   messageTooBig: (maxKb: number) => reply(552, '5.3.4', `Message size exceeds fixed maximum message size (${maxKb} KB)`),
-  mailboxFull: (addr: string) => reply(452, '4.2.2', `Mailbox full: ${addr}`),
-  quotaExceeded: (addr: string) => reply(552, '5.2.2', `Mailbox full: the message would exceed the quota of ${addr}`),
+  // With `domain`, it is the domain's size limit (all its mailboxes together) that is reached.
+  mailboxFull: (addr: string, domain?: string) => reply(452, '4.2.2', domain ? `Mailbox full: ${addr} (the domain ${domain} is full)` : `Mailbox full: ${addr}`),
+  quotaExceeded: (addr: string, domain?: string) =>
+    reply(552, '5.2.2', `Mailbox full: the message would exceed ${domain ? `the size limit of the domain ${domain}` : `the quota of ${addr}`}`),
   emptySenderRefused: () => reply(550, '5.7.1', 'Empty sender address not allowed'),
   connectionRefused: () => reply(554, '5.7.1', 'Connection refused by IP range policy'),
   banned: () => reply(421, '4.7.0', 'Too many failed logons from your address, try again later'),

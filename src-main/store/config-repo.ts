@@ -179,12 +179,40 @@ function setClause(input: Record<string, unknown>, columns: ReadonlyArray<readon
   return [parts.join(', '), values];
 }
 
+/** An announcements list names the one address allowed to send to it. */
+function assertAnnouncer(mode: ListMode, announcer: string): void {
+  if (mode === 'announcements' && !announcer) throw new StoreError('PARAMS', 'an announcements list needs the address allowed to send', 'announcer');
+}
+
 function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 }
 
 function isUniqueViolation(e: unknown): boolean {
   return e instanceof Error && /UNIQUE constraint failed/.test(e.message);
+}
+
+/** Bytes an account may still take, and the limit that says so (null: no limit). */
+export interface AccountRoom {
+  readonly bytes: number;
+  readonly by: 'account' | 'domain' | null;
+}
+
+/**
+ * What an account's room depends on: its quota and size, and its domain's "Max size" with the
+ * sizes of all the domain's accounts (summed only when the domain has that limit). Shared with
+ * MailboxStore, whose room() IMAP APPEND and COPY check.
+ */
+export const ACCOUNT_ROOM_SQL = `SELECT a.quota_mb AS quotaMb, a.size_bytes AS sizeBytes, d.max_size_mb AS domainMb,
+  CASE WHEN d.max_size_mb > 0 THEN (SELECT coalesce(sum(size_bytes), 0) FROM accounts WHERE domain_id = d.id) ELSE 0 END AS domainBytes
+  FROM accounts a JOIN domains d ON d.id = a.domain_id WHERE a.id = ?`;
+
+export function accountRoomOf(r: { quotaMb: number; sizeBytes: number; domainMb: number; domainBytes: number } | undefined): AccountRoom {
+  const MB = 1024 * 1024;
+  const account = r && r.quotaMb > 0 ? r.quotaMb * MB - r.sizeBytes : Infinity;
+  const domain = r && r.domainMb > 0 ? r.domainMb * MB - r.domainBytes : Infinity;
+  if (account === Infinity && domain === Infinity) return { bytes: Infinity, by: null };
+  return domain < account ? { bytes: domain, by: 'domain' } : { bytes: account, by: 'account' };
 }
 
 export class ConfigRepo {
@@ -317,6 +345,10 @@ export class ConfigRepo {
     })();
   }
 
+  /**
+   * Limits may be lowered below what the domain has (accounts, aliases, lists, quotas, size): what
+   * exists is kept, and only what is added or changed afterwards is checked against them.
+   */
   updateDomain(id: number, input: Record<string, unknown> & { aliases?: string[] }): Domain {
     return this.db.transaction(() => {
       const before = this.getDomain(id);
@@ -408,7 +440,8 @@ export class ConfigRepo {
         const c = (this.sql('SELECT count(*) c FROM accounts WHERE domain_id = ?').get(domain.id) as { c: number }).c;
         if (c >= max) throw new StoreError('LIMIT', `the domain ${domain.name} allows at most ${max} accounts`, 'address');
       }
-      const [cols, values] = setClause(input, ACCOUNT_COLUMNS);
+      const quotaMb = this.quotaWithin(domain, (input.quotaMb as number | undefined) ?? 0);
+      const [cols, values] = setClause({ ...input, quotaMb }, ACCOUNT_COLUMNS);
       const names = cols ? cols.split(', ').map((c) => c.replace(' = ?', '')) : [];
       const info = this.db
         .prepare(`INSERT INTO accounts (domain_id, address, password_hash${names.map((c) => ', ' + c).join('')}) VALUES (?, ?, ?${names.map(() => ', ?').join('')})`)
@@ -418,10 +451,43 @@ export class ConfigRepo {
   }
 
   updateAccount(id: number, input: Record<string, unknown>): Account {
-    this.getAccount(id);
-    const [set, values] = setClause(input, ACCOUNT_COLUMNS);
-    if (set) this.sql(`UPDATE accounts SET ${set} WHERE id = ?`).run(...values, id);
-    return this.getAccount(id);
+    return this.db.transaction(() => {
+      const before = this.getAccount(id);
+      // Only a quota that changes is checked: one given before the domain's limit was lowered stays.
+      const quota = input.quotaMb;
+      if (typeof quota === 'number' && quota !== before.quotaMb) {
+        const r = this.sql('SELECT * FROM domains WHERE id = ?').get(before.domainId) as Row;
+        input = { ...input, quotaMb: this.quotaWithin({ name: r.name as string, row: r }, quota) };
+      }
+      const [set, values] = setClause(input, ACCOUNT_COLUMNS);
+      if (set) this.sql(`UPDATE accounts SET ${set} WHERE id = ?`).run(...values, id);
+      return this.getAccount(id);
+    })();
+  }
+
+  /**
+   * The quota an account of the domain gets when `quotaMb` is asked for, under the domain's "Max
+   * size of account". Above it: refused. 0 (unlimited) in a domain with that limit: hMailServer
+   * refuses it ("all accounts in the domain must have an account size set"); here the account gets
+   * the limit itself, so the add form's default (0) works and still no account of the domain is
+   * unlimited. Lowering the limit later is allowed and leaves the quotas already given as they are
+   * (nothing changes behind the admin's back); they are checked when they are next changed.
+   */
+  private quotaWithin(domain: { name: string; row: Row }, quotaMb: number): number {
+    const max = domain.row.max_account_size_mb as number;
+    if (max <= 0) return quotaMb;
+    if (quotaMb === 0) return max;
+    if (quotaMb > max) throw new StoreError('PARAMS', `the domain ${domain.name} allows accounts of at most ${max} MB (its maximum account size)`, 'quotaMb');
+    return quotaMb;
+  }
+
+  /**
+   * Bytes the account may still take: its quota's room, or its domain's "Max size" room (the sizes
+   * of all the domain's accounts together) when that is smaller. Delivery and IMAP APPEND/COPY
+   * refuse what does not fit, as for a full mailbox.
+   */
+  accountRoom(id: number): AccountRoom {
+    return accountRoomOf(this.sql(ACCOUNT_ROOM_SQL).get(id) as Parameters<typeof accountRoomOf>[0]);
   }
 
   setPasswordHash(id: number, hash: string): void {
@@ -701,7 +767,7 @@ export class ConfigRepo {
         const c = (this.sql('SELECT count(*) c FROM distribution_lists WHERE domain_id = ?').get(domain.id) as { c: number }).c;
         if (c >= max) throw new StoreError('LIMIT', `the domain ${domain.name} allows at most ${max} distribution lists`, 'address');
       }
-      if (input.mode === 'announcements' && !input.announcer) throw new StoreError('PARAMS', 'an announcements list needs the address allowed to send', 'announcer');
+      assertAnnouncer(input.mode, input.announcer);
       const info = this.db
         .prepare('INSERT INTO distribution_lists (domain_id, address, enabled, mode, announcer, require_auth) VALUES (?, ?, ?, ?, ?, ?)')
         .run(domain.id, input.address, n(input.enabled), input.mode, input.announcer, n(input.requireAuth));
@@ -717,6 +783,7 @@ export class ConfigRepo {
     if (typeof input.address === 'string' && input.address !== before.address) {
       throw new StoreError('PARAMS', 'a list address cannot be changed: remove it and add a new one', 'address');
     }
+    assertAnnouncer((input.mode as ListMode | undefined) ?? before.mode, (input.announcer as string | undefined) ?? before.announcer);
     const [set, values] = setClause(input, [
       ['enabled', 'enabled'],
       ['mode', 'mode'],

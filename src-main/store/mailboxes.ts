@@ -21,6 +21,7 @@ import type { MessageFiles } from './message-files';
 import type { MailboxEvents } from './mailbox-events';
 import { nextUidvalidity, SPECIAL_FOLDERS, type MailStore, type MessageWire } from './mail-store';
 import { StoreError } from './errors';
+import { ACCOUNT_ROOM_SQL, accountRoomOf } from './config-repo';
 
 export interface MailboxRow {
   readonly id: number;
@@ -197,6 +198,7 @@ export class MailboxStore {
       grow: db.prepare('UPDATE accounts SET size_bytes = size_bytes + ? WHERE id = ?'),
       shrink: db.prepare('UPDATE accounts SET size_bytes = max(0, size_bytes - ?) WHERE id = ?'),
       quota: db.prepare('SELECT quota_mb AS quotaMb, size_bytes AS sizeBytes FROM accounts WHERE id = ?'),
+      room: db.prepare(ACCOUNT_ROOM_SQL),
       subscribe: db.prepare('UPDATE mailboxes SET subscribed = ? WHERE account_id = ? AND name = ?'),
     };
   }
@@ -460,11 +462,9 @@ export class MailboxStore {
     return removed;
   }
 
-  /** Bytes the account may still take (Infinity without a quota). */
+  /** Bytes the account may still take under its quota and its domain's size limit (Infinity without either). */
   room(accountId: number): number {
-    const q = this.stmts.quota.get(accountId) as { quotaMb: number; sizeBytes: number } | undefined;
-    if (!q || q.quotaMb <= 0) return Infinity;
-    return q.quotaMb * 1024 * 1024 - q.sizeBytes;
+    return accountRoomOf(this.stmts.room.get(accountId) as Parameters<typeof accountRoomOf>[0]).bytes;
   }
 
   quota(accountId: number): { usedBytes: number; limitBytes: number | null } {
