@@ -602,3 +602,59 @@ test('SIGTERM with a client still connected: the client gets 421 and serve still
     });
   });
 });
+
+test('lab presets from the command line: list, apply, revert (the ports back as they were), and clear errors', async () => {
+  await withLab(async (dir) => {
+    const presets = JSON.parse(await buzonOk(dir, ['preset', 'list', '--json'])) as Json[];
+    assert.deepEqual(presets.map((p) => [p.id, p.applied]), [['telnet-lab', false], ['starttls-required', false], ['implicit-tls', false]]);
+    const before = await buzonOk(dir, ['port', 'list', '--json']);
+    assert.match(await buzonOk(dir, ['preset', 'apply', 'implicit-tls']), /preset implicit-tls applied/);
+    const ports = JSON.parse(await buzonOk(dir, ['port', 'list', '--json'])) as Json[];
+    for (const port of [465, 993, 995]) assert.ok(ports.some((p) => p.port === port && p.enabled === true && p.security === 'tls'), `${port} enabled with TLS`);
+    assert.match(await buzonOk(dir, ['preset', 'list']), /implicit-tls: applied /);
+    // Exclusive presets and unknown names are refused with one line, exit 2.
+    assert.match(await buzonOk(dir, ['preset', 'apply', 'telnet-lab']), /applied/);
+    const clash = await runBuzon(dir, ['preset', 'apply', 'starttls-required']);
+    assert.equal(clash.code, 2);
+    assert.match(clash.stderr, /^buzon: .*telnet-lab.*\n$/);
+    const bogus = await runBuzon(dir, ['preset', 'apply', 'bogus']);
+    assert.equal(bogus.code, 2);
+    assert.match(bogus.stderr, /^buzon: id: /);
+    await buzonOk(dir, ['preset', 'revert', 'telnet-lab']);
+    await buzonOk(dir, ['preset', 'revert', 'implicit-tls']);
+    assert.equal(await buzonOk(dir, ['port', 'list', '--json']), before, 'the ports exactly as before');
+    const again = await runBuzon(dir, ['preset', 'revert', 'implicit-tls']);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /not applied/);
+    // `mx` checks its argument before any lookup.
+    const badMx = await runBuzon(dir, ['mx', 'not a domain']);
+    assert.equal(badMx.code, 2);
+    assert.match(badMx.stderr, /^buzon: domain: not a valid domain name/);
+  });
+});
+
+test('an account\'s folders and "empty account" from the command line, while serve delivers', async () => {
+  await withLab(async (dir) => {
+    await withServe(dir, ['--ephemeral-ports', '--quiet'], async (serve, listeners) => {
+      const t = transport(listenerFor(listeners, 25).boundPort);
+      try {
+        for (const subject of ['uno', 'dos']) await t.sendMail({ from: 'cuenta1@aula.test', to: 'cuenta2@aula.test', subject, text: 'Hola.\n' });
+      } finally {
+        t.close();
+      }
+      const folders = JSON.parse(await buzonOk(dir, ['account', 'folders', 'cuenta2@aula.test', '--json'])) as Json[];
+      assert.equal(folders[0]?.name, 'INBOX');
+      assert.equal(folders[0]?.messages, 2);
+      const added = JSON.parse(await buzonOk(dir, ['account', 'folder', 'add', 'cuenta2@aula.test', 'Proyectos/2026', '--json'])) as Json[];
+      assert.ok(added.some((f) => f.name === 'Proyectos/2026'), 'the new folder is listed');
+      const inbox = await runBuzon(dir, ['account', 'folder', 'remove', 'cuenta2@aula.test', 'INBOX']);
+      assert.equal(inbox.code, 2, inbox.stderr);
+      assert.match(inbox.stderr, /INBOX/);
+      assert.match(await buzonOk(dir, ['account', 'empty', 'cuenta2@aula.test']), /^2 messages removed from cuenta2@aula\.test/);
+      assert.deepEqual(emlFiles(join(dir, 'messages', 'aula.test', 'cuenta2')), [], 'the files are gone');
+      const size = (JSON.parse(await buzonOk(dir, ['account', 'show', 'cuenta2@aula.test', '--json'])) as Json).sizeBytes;
+      assert.equal(size, 0);
+      assert.deepEqual(await serve.stop('SIGINT'), { code: 0, signal: null });
+    });
+  });
+});
