@@ -39,7 +39,7 @@ import { LogSink, createLogger, type Logger } from '../logging/logger';
 import { createServices } from './services';
 import { systemClock, type Clock } from './clock';
 import type { MainApiImpl, MainEvents, EventName } from '../shared/ipc/contract';
-import type { IpRange, PortStatus, ServerStatus, TcpIpPort } from '../shared/model/entities';
+import { zeroCounters, type IpRange, type PortStatus, type ServerStatus, type TcpIpPort } from '../shared/model/entities';
 import type { Settings } from '../shared/model/settings';
 import { secretBoxFor } from '../security/secrets';
 import { ConnectionGuard } from '../security/connection-guard';
@@ -200,7 +200,7 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
     },
   } as InboundDelivery;
   let outbound: OutboundEngine | undefined;
-  const counters = { smtpSessions: 0, pop3Sessions: 0, imapSessions: 0, messagesAccepted: 0, messagesRejected: 0, authFailures: 0 };
+  const counters = zeroCounters();
   const traffic = new TrafficRecorder(counters, clock);
   const smtpDeps: SmtpDeps = { settings, hostName, ranges, directory, auth, autoban, guard, repo, inbound, srs, logger, clock, counters };
   const maildrop = new MaildropStore(db, files, mailboxEvents);

@@ -3,12 +3,10 @@
 // each read) and books the difference since the previous sample into the current minute, so a
 // message costs nothing here. A change is booked at most one sampling interval late, which may
 // put it in the next minute; that is fine for a chart.
-import type { TrafficSample } from '../shared/model/entities';
+import { COUNTER_KEYS as KEYS, zeroCounters as zeros, type CounterKey, type TrafficSample } from '../shared/model/entities';
 import type { Clock } from './clock';
 
-const KEYS = ['smtpSessions', 'pop3Sessions', 'imapSessions', 'messagesAccepted', 'messagesRejected', 'authFailures'] as const;
-type Key = (typeof KEYS)[number];
-export type TrafficCounters = Record<Key, number>;
+export type TrafficCounters = Record<CounterKey, number>;
 
 const MINUTES = 60;
 const MINUTE_MS = 60_000;
@@ -19,7 +17,6 @@ interface Bucket {
   counts: TrafficCounters;
 }
 
-const zeros = (): TrafficCounters => ({ smtpSessions: 0, pop3Sessions: 0, imapSessions: 0, messagesAccepted: 0, messagesRejected: 0, authFailures: 0 });
 
 export class TrafficRecorder {
   /** Indexed by minute % 60; a bucket whose `minute` is not the one asked for is stale, i.e. zero. */

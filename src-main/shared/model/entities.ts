@@ -239,15 +239,15 @@ export interface ServerStatus {
   readonly listeners: readonly PortStatus[];
   /** What the admin should act on: certificates expired or expiring within 30 days, keys that cannot be opened. */
   readonly warnings: readonly string[];
-  readonly counters: {
-    readonly smtpSessions: number;
-    readonly pop3Sessions: number;
-    readonly imapSessions: number;
-    readonly messagesAccepted: number;
-    readonly messagesRejected: number;
-    readonly authFailures: number;
-  };
+  readonly counters: Counters;
 }
+
+/** What the server counts since it started (Status page), and per minute (its traffic chart). */
+export const COUNTER_KEYS = ['smtpSessions', 'pop3Sessions', 'imapSessions', 'messagesAccepted', 'messagesRejected', 'authFailures'] as const;
+export type CounterKey = (typeof COUNTER_KEYS)[number];
+export type Counters = Readonly<Record<CounterKey, number>>;
+/** All six at zero, mutable (the server's own counters, a minute's bucket). */
+export const zeroCounters = (): Record<CounterKey, number> => ({ smtpSessions: 0, pop3Sessions: 0, imapSessions: 0, messagesAccepted: 0, messagesRejected: 0, authFailures: 0 });
 
 export type { Settings };
 
@@ -263,15 +263,9 @@ export interface FolderInfo {
 }
 
 /** What one minute of the server did (the Status page's traffic chart), newest last. */
-export interface TrafficSample {
+export interface TrafficSample extends Counters {
   /** The minute's start, ISO 8601. */
   readonly at: string;
-  readonly smtpSessions: number;
-  readonly pop3Sessions: number;
-  readonly imapSessions: number;
-  readonly messagesAccepted: number;
-  readonly messagesRejected: number;
-  readonly authFailures: number;
 }
 
 /** Utilities → MX query: where mail for a domain goes. */
