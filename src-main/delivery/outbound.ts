@@ -24,6 +24,7 @@ import type { QueueRecipientRow, QueueRepo, QueueRow } from '../store/queue-repo
 import { deliver, deliverToFirst, mxTargets, type DeliveryResult, type Resolver, type Target } from './remote';
 import { buildBounce, shouldBounce, type FailedRecipient } from './dsn';
 import { dkimSignature, type DkimKey } from './dkim';
+import { domainOf } from '../shared/util/address';
 
 export interface RouteTarget {
   readonly domain: string;
@@ -78,7 +79,6 @@ async function* withPrefix(prefix: Buffer, path: string): AsyncGenerator<Buffer>
   for await (const chunk of createReadStream(path)) yield chunk as Buffer;
 }
 
-const domainOf = (address: string): string => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 const MAX_PARALLEL = 4;
 
 export class OutboundEngine {

@@ -8,6 +8,7 @@
 // visited set, so alias loops end instead of hanging.
 import type { ConfigRepo } from '../store/config-repo';
 import { isSrsAddress, type Srs } from '../delivery/srs';
+import { domainOf } from '../shared/util/address';
 
 export interface Sender {
   /** Envelope sender, lower-cased; '' for the null sender. */
@@ -26,10 +27,6 @@ const MAX_DEPTH = 10;
 type Verdict = Exclude<Resolution, { kind: 'local' }>;
 /** A name that exists: with a verdict that ends resolution of the top-level address, or none. */
 type Found = false | { readonly denial: Verdict | undefined };
-
-export function domainPart(address: string): string {
-  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
-}
 
 /**
  * With the domain's plus addressing on, the name before its character ("ana" of "ana+tag",
@@ -64,7 +61,7 @@ export class Directory {
   }
 
   isLocalAddress(address: string): boolean {
-    return address.includes('@') && this.isLocalDomain(domainPart(address));
+    return address.includes('@') && this.isLocalDomain(domainOf(address));
   }
 
   resolve(address: string, sender: Sender): Resolution {
@@ -194,7 +191,7 @@ export class Directory {
           ? undefined
           : { kind: 'denied', reason: `only ${list.announcer} may send to ${list.address}`, authRequired: false };
       case 'domain':
-        return from.includes('@') && this.repo.resolveDomain(domainPart(from))?.name === domainName
+        return from.includes('@') && this.repo.resolveDomain(domainOf(from))?.name === domainName
           ? undefined
           : { kind: 'denied', reason: `only senders of ${domainName} may send to ${list.address}`, authRequired: false };
       default:

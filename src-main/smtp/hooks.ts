@@ -15,6 +15,7 @@ import { decideRelay } from './policy/relay';
 import { REPLIES, toSmtpError, type SmtpReply } from './reply';
 import type { LenientSession } from './lenient-input';
 import type { ProtocolDeps } from '../server/listen';
+import { domainOf } from '../shared/util/address';
 
 export interface SmtpDeps extends ProtocolDeps {
   readonly directory: Directory;
@@ -308,10 +309,6 @@ export function createHooks(deps: SmtpDeps, port: { id: number; security: PortSe
   }
 
   return { onConnect, onSecure, onAuth, onMailFrom, onRcptTo, onData, onClose };
-}
-
-function domainOf(address: string): string {
-  return address.slice(address.lastIndexOf('@') + 1);
 }
 
 function domainMaxBytes(deps: SmtpDeps, address: string): number {

@@ -6,6 +6,7 @@ import type { Db } from './db';
 import { StoreError } from './errors';
 import { DEFAULT_SETTINGS, SECRET_SETTINGS, SETTINGS_SCHEMA, isSettingKey, type SettingKey, type Settings } from '../shared/model/settings';
 import { SecretError, isSealed, type SecretBox } from '../security/secrets';
+import { domainOf } from '../shared/util/address';
 import type {
   Account,
   AdminLevel,
@@ -182,10 +183,6 @@ function setClause(input: Record<string, unknown>, columns: ReadonlyArray<readon
 /** An announcements list names the one address allowed to send to it. */
 function assertAnnouncer(mode: ListMode, announcer: string): void {
   if (mode === 'announcements' && !announcer) throw new StoreError('PARAMS', 'an announcements list needs the address allowed to send', 'announcer');
-}
-
-function domainOf(address: string): string {
-  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 }
 
 function isUniqueViolation(e: unknown): boolean {
