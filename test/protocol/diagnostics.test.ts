@@ -1,14 +1,17 @@
 // Utilities → MX query and Diagnostics against a real server on 127.0.0.1: DNS answers come from a
 // fake resolver (tests never reach a DNS server), everything else is real: the greetings are read
 // over real connections (TLS included), the certificates are the stored ones, and the relay test
-// talks SMTP to the running port.
+// talks SMTP to the running port (or, where the real server cannot be made to answer so, to a
+// small SMTP peer on 127.0.0.1 that refuses every sender).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { startServer, type TestServer } from '../helpers/start-server';
 import { until } from './smtp/kit';
 import { generateSelfSigned } from '../../src-main/security/tls/certificates';
 import { ApiError } from '../../src-main/shared/ipc/errors';
-import type { DiagnosticsResolver } from '../../src-main/server/services/diagnostics';
+import { createDiagnosticsApi, rangeScope, type DiagnosticsResolver } from '../../src-main/server/services/diagnostics';
+import { DkimRepo } from '../../src-main/store/dkim-repo';
 import type { DiagnosticCheck, DiagnosticsReport, DkimInfo, IpRange, MxQueryResult, PortStatus, TcpIpPort } from '../../src-main/shared/model/entities';
 
 const fail = (code: string, name: string) => Promise.reject(Object.assign(new Error(`query ${code} ${name}`), { code }));
@@ -216,6 +219,121 @@ test('run: the default ranges are no open relay; an Internet range without SMTP 
   r = await run();
   assert.deepEqual([of(r, 'relay', /^Live test/).status, of(r, 'relay', /^Live test/).detail.match(/outside sender: (\w+ \(\d{3})/)?.[1]], ['ok', 'refused (550']);
   await srv.call('ports', 'update', { id: port25.id, security: 'starttls-optional' });
+});
+
+test('rangeScope: this computer, private networks only, or reaching the internet', () => {
+  const scope = (lower: string, upper: string) => rangeScope({ lower, upper });
+  assert.equal(scope('127.0.0.1', '127.0.0.1'), 'loopback');
+  assert.equal(scope('::1', '::1'), 'loopback');
+  assert.equal(scope('192.168.1.0', '192.168.1.255'), 'private');
+  assert.equal(scope('10.0.0.0', '10.255.255.255'), 'private');
+  assert.equal(scope('100.64.0.1', '100.127.255.255'), 'private', 'carrier-grade NAT');
+  assert.equal(scope('fd00::1', 'fd00::ff'), 'private');
+  assert.equal(scope('10.0.0.0', '192.168.255.255'), 'public', 'both ends private, but the range spans public networks between them');
+  assert.equal(scope('1.0.0.0', '1.255.255.255'), 'public');
+  assert.equal(scope('203.0.113.0', '203.0.113.255'), 'public', 'documentation prefixes count as public');
+  assert.equal(scope('0.0.0.0', '255.255.255.255'), 'public');
+});
+
+test('run: every IP range that allows SMTP is judged at its ends by the range that decides there: a LAN open to relay is a warning naming it, a public one an error, a shadowed one names the range that decides', async () => {
+  const add = (r: Partial<IpRange> & Pick<IpRange, 'name' | 'lower' | 'upper'>) => srv.call<IpRange>('ipRanges', 'add', r);
+  const relay = (r: DiagnosticsReport, name: string) => of(r, 'relay', new RegExp(`^Relay from IP range "${name}" `));
+  let r = await run();
+  assert.deepEqual(
+    [relay(r, 'My computer').subject, relay(r, 'My computer').status, relay(r, 'My computer').detail],
+    ['Relay from IP range "My computer" (127.0.0.1)', 'ok', "only this computer can send mail that claims a sender of this server's domains (nothing checks the sender address) to other servers without a password, as webmail or scripts running here do"],
+  );
+  assert.deepEqual([relay(r, 'Internet').status, relay(r, 'Internet').detail], ['ok', 'its computers cannot send mail to other servers without authenticating']);
+
+  // A classroom LAN that lets anyone relay: neither outsider address is in it, the range check finds it.
+  const aula = await add({ name: 'Aula', lower: '10.0.0.0', upper: '10.255.255.255', authLocalToExternal: false, authExternalToExternal: false });
+  r = await run();
+  const lan = relay(r, 'Aula');
+  assert.equal(lan.subject, 'Relay from IP range "Aula" (10.0.0.0–10.255.255.255)');
+  assert.equal(lan.status, 'warning');
+  assert.match(lan.detail, /^any computer of 10\.0\.0\.0–10\.255\.255\.255 can send mail from any address to other servers without a password: .*IP ranges › "Aula", require SMTP authentication/);
+  assert.equal(of(r, 'relay', /203\.0\.113\.5/).status, 'ok');
+  await srv.call('ipRanges', 'update', { id: aula.id, authExternalToExternal: true });
+  assert.match(relay(await run(), 'Aula').detail, /^any computer of 10\.0\.0\.0–10\.255\.255\.255 can send mail that claims a sender of this server's domains/);
+
+  // A public /8 open to relay, outside both fixed outsider addresses: an open relay all the same.
+  const pub = await add({ name: 'Publica', lower: '1.0.0.0', upper: '1.255.255.255', authLocalToExternal: false, authExternalToExternal: false });
+  r = await run();
+  assert.equal(relay(r, 'Publica').status, 'error');
+  assert.match(relay(r, 'Publica').detail, /^open relay: any computer of 1\.0\.0\.0–1\.255\.255\.255, internet addresses included, can send mail from any address to other servers without a password; .*"Publica"/);
+  assert.equal(of(r, 'relay', /203\.0\.113\.5/).status, 'ok');
+
+  // Shadowed by a range of higher priority that requires a logon: what the server does is what counts.
+  const filtro = await add({ name: 'Filtro', priority: 50, lower: '1.0.0.0', upper: '1.255.255.255' });
+  r = await run();
+  assert.deepEqual(
+    [relay(r, 'Publica').status, relay(r, 'Publica').detail],
+    ['ok', 'its computers cannot send mail to other servers without authenticating (1.0.0.0 is decided by IP range "Filtro" (priority 50, above this one\'s 20); 1.255.255.255 is decided by IP range "Filtro" (priority 50, above this one\'s 20))'],
+  );
+  // … and the other way: a relaying range above the lower end of a safe one is the range reported.
+  await add({ name: 'Abierta', priority: 60, lower: '1.0.0.0', upper: '1.0.0.255', authLocalToExternal: false, authExternalToExternal: false });
+  r = await run();
+  const shadowed = relay(r, 'Filtro');
+  assert.equal(shadowed.status, 'error');
+  assert.match(shadowed.detail, /^open relay: any computer of 1\.0\.0\.0–1\.255\.255\.255, .*without a password \(1\.0\.0\.0 is decided by IP range "Abierta" \(priority 60, above this one's 50\)\).* IP ranges › "Abierta", require/);
+  assert.equal(relay(r, 'Abierta').status, 'error');
+
+  // Ranges that take no SMTP, or have expired, relay nothing: no line for them.
+  await srv.call('ipRanges', 'update', { id: pub.id, allowSmtp: false });
+  await srv.call('ipRanges', 'update', { id: filtro.id, expiresAt: new Date(now - 60_000).toISOString() });
+  r = await run();
+  assert.equal(r.checks.filter((c) => /^Relay from IP range "(Publica|Filtro)"/.test(c.subject)).length, 0);
+  await srv.call('ipRanges', 'resetDefaults');
+});
+
+test('run: a live test whose MAIL FROM is refused never reached RCPT: not tested (a warning), not ok', async () => {
+  // An SMTP peer that refuses every sender, as a server wanting TLS or a logon first does.
+  const seen: string[] = [];
+  const peer = createServer((sock) => {
+    sock.on('error', () => undefined);
+    sock.write('220 peer ESMTP\r\n');
+    let rest = '';
+    sock.on('data', (d: Buffer) => {
+      rest += d.toString('latin1');
+      for (let i = rest.indexOf('\r\n'); i >= 0; i = rest.indexOf('\r\n')) {
+        const line = rest.slice(0, i);
+        rest = rest.slice(i + 2);
+        seen.push(line);
+        if (/^EHLO /i.test(line)) sock.write('250-peer\r\n250 8BITMIME\r\n');
+        else if (/^MAIL FROM:/i.test(line)) sock.write('530 5.7.0 Authentication required\r\n');
+        else if (/^QUIT/i.test(line)) sock.end('221 2.0.0 Bye\r\n');
+        else sock.write('503 5.5.1 Bad sequence of commands\r\n');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve));
+  try {
+    const { host } = srv;
+    const port25 = host.status().listeners.find((l) => l.protocol === 'smtp' && l.port === 25)!;
+    const boundPort = (peer.address() as AddressInfo).port;
+    // The diagnostics as server-host builds them, with the peer as the only SMTP port.
+    const api = createDiagnosticsApi({
+      repo: host.repo,
+      settings: () => host.repo.getSettings(),
+      status: () => ({ ...host.status(), listeners: [{ ...port25, address: '127.0.0.1', boundPort }] }),
+      hostName: () => host.status().hostName,
+      ranges: () => host.repo.listIpRanges(),
+      dkim: new DkimRepo(host.db),
+      clock,
+      resolver,
+    });
+    const r = await api.run(undefined);
+    const live = of(r, 'relay', /^Live test from 127\.0\.0\.1/);
+    assert.equal(live.status, 'warning');
+    assert.match(live.detail, /from an outside sender: not tested: MAIL FROM refused \(530 5\.7\.0 Authentication required\); from postmaster@aula\.test: not tested: MAIL FROM refused \(530 /);
+    assert.deepEqual(
+      seen.filter((l) => /^(MAIL|RCPT)/i.test(l)),
+      ['MAIL FROM:<diagnostics@example.invalid>', 'MAIL FROM:<postmaster@aula.test>'],
+      'RCPT was never sent',
+    );
+  } finally {
+    peer.close();
+  }
 });
 
 test('run: with a DNS server that never answers, the report still comes back within seconds, DNS checks as warnings', async () => {

@@ -1,15 +1,17 @@
 // Lab presets against the running server with real clients: what a classroom PC can do before a
 // preset, after applying it and after reverting it (POP3 with Python's poplib, IMAP and SMTP on raw
-// sockets, implicit TLS); the configuration after a revert is byte-equal to before; presets that
+// sockets, implicit TLS); telnet-lab opens clear logons to the classroom's private networks only,
+// never to the Internet range; the configuration after a revert is byte-equal to before; presets that
 // set plaintext logons the other way exclude each other; applying twice changes nothing; an applied
 // preset and its snapshot survive a restart; a revert leaves what the admin changed since.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IpRange, LabPreset, LabPresetId, PortStatus } from '../../src-main/shared/model/entities';
+import type { IpRange, LabPreset, LabPresetId, PortStatus, TcpIpPort } from '../../src-main/shared/model/entities';
 import type { Settings } from '../../src-main/shared/model/settings';
 import { ApiError } from '../../src-main/shared/ipc/errors';
 import { createPresetsApi } from '../../src-main/server/services/presets';
 import { systemClock } from '../../src-main/server/clock';
+import { matchRange } from '../../src-main/security/ip/ip-ranges';
 import type { TestServer } from '../helpers/start-server';
 import { LAB } from '../helpers/start-server';
 import { expectReply, fromInternet, open as smtpOpen, run, startLab, waitForLog } from './smtp/kit';
@@ -127,13 +129,18 @@ async function imapLogin(port: number): Promise<string> {
   }
 }
 
-test('telnet-lab: a classroom PC logs on in clear and sends local mail by hand only while it is applied; a revert leaves the configuration byte-equal', async () => {
+test('telnet-lab: a classroom PC logs on in clear and sends local mail by hand only while it is applied, never through the Internet range; a revert leaves the configuration byte-equal', async () => {
   const srv = await startLab();
   try {
-    // 127.0.0.1 as a student's PC: the "Internet" range, which requires TLS for logons.
-    await settled(srv, () => fromInternet(srv));
+    // 127.0.0.1 as a student's PC: "My computer" removed, and a classroom range over 127.0.0.0/8
+    // (private addresses, as 192.168.1.0/24 would be) that requires TLS for logons as "Internet" does.
+    const internet = await settled(srv, () => fromInternet(srv));
+    const aula = await settled(srv, () => srv.call<IpRange>('ipRanges', 'add', { name: 'Aula', priority: 20, lower: '127.0.0.0', upper: '127.255.255.255' }));
+    assert.deepEqual([aula.requireTlsForAuth, aula.authLocalToLocal], [internet.requireTlsForAuth, internet.authLocalToLocal]);
     await settled(srv, () => srv.call('settings', 'update', { 'smtp.greetingDelaySeconds': 1, 'autoban.enabled': true }));
     const before = dump(srv);
+    const internetRow = () => srv.host.db.prepare('SELECT * FROM ip_ranges WHERE id = ?').get(internet.id);
+    const internetBefore = internetRow();
     assert.deepEqual(
       (await srv.call<LabPreset[]>('presets', 'list')).map((p) => [p.id, p.applied, p.appliedAt]),
       [
@@ -157,6 +164,7 @@ test('telnet-lab: a classroom PC logs on in clear and sends local mail by hand o
     assert.equal(applied.applied, true);
     assert.ok(applied.appliedAt && !Number.isNaN(Date.parse(applied.appliedAt)), String(applied.appliedAt));
     assert.ok(applied.changes.some((c) => /open relay/.test(c)), JSON.stringify(applied.changes));
+    assert.ok(applied.changes.some((c) => /the Internet range is left as it is/.test(c)), JSON.stringify(applied.changes));
     const s = await srv.call<Settings>('settings', 'get');
     assert.equal(s['smtp.greetingDelaySeconds'], 0);
     assert.equal(s['smtp.reverseLookup'], false);
@@ -177,13 +185,83 @@ test('telnet-lab: a classroom PC logs on in clear and sends local mail by hand o
     await expectReply(t, '.', /^250 /);
     await expectReply(t, 'QUIT', /^221 /);
 
+    // The Internet range is left as it is; the private networks that only it covered get a
+    // range each, one priority above it, so that a lab PC on any of them gets clear logons.
+    assert.deepEqual(internetRow(), internetBefore, 'the Internet range, byte for byte');
+    const ranges = srv.host.repo.listIpRanges();
+    assert.deepEqual(
+      ranges.filter((r) => r.name.startsWith('Classroom')).map((r) => [r.name, r.lower, r.upper, r.priority, r.requireTlsForAuth, r.authLocalToLocal, r.authLocalToExternal, r.authExternalToExternal]),
+      [
+        ['Classroom 10.0.0.0/8', '10.0.0.0', '10.255.255.255', internet.priority + 1, false, false, true, true],
+        ['Classroom 172.16.0.0/12', '172.16.0.0', '172.31.255.255', internet.priority + 1, false, false, true, true],
+        ['Classroom 192.168.0.0/16', '192.168.0.0', '192.168.255.255', internet.priority + 1, false, false, true, true],
+      ],
+    );
+    for (const ip of ['10.1.2.3', '172.20.0.5', '192.168.1.20']) assert.match(matchRange(ranges, ip)?.name ?? '', /^Classroom /, ip);
+    assert.equal(matchRange(ranges, '198.51.100.7')?.name, 'Internet');
+
+    // The same PC decided by the Internet range (the classroom range put below it): no logon in
+    // clear, and no mail "from" a local sender to local users without a logon.
+    await settled(srv, () => srv.call('ipRanges', 'update', { id: aula.id, priority: internet.priority - 1 }));
+    const outside = await popLogon(srv.pop3Port);
+    assert.equal(outside.ok, false, 'USER/PASS in clear refused from the Internet range while applied');
+    assert.match(outside.reply, /^-ERR \[AUTH\].*STLS/);
+    const spoof = await smtpOpen(srv.smtpPort);
+    await expectReply(spoof, 'HELO root', /^250 /);
+    await expectReply(spoof, `MAIL FROM: ${ACCOUNT1.address}`, /^250 /);
+    await expectReply(spoof, `RCPT TO: ${ACCOUNT2.address}`, /^530 5\.7\.0 /);
+    spoof.close();
+    await settled(srv, () => srv.call('ipRanges', 'update', { id: aula.id, priority: 20 }));
+
     const reverted = await revert(srv, 'telnet-lab');
     assert.deepEqual(state(reverted, 'telnet-lab'), { ...applied, applied: false, appliedAt: null });
     const again = await popLogon(srv.pop3Port);
     assert.equal(again.ok, false, 'refused again after the revert');
     assert.match(again.reply, /^-ERR \[AUTH\]/);
-    assert.deepEqual(dump(srv), before, 'settings, ports and IP ranges as they were, byte for byte');
+    assert.deepEqual(dump(srv), before, 'settings, ports and IP ranges as they were, byte for byte (the added ranges gone)');
     assert.deepEqual(srv.host.db.prepare('SELECT * FROM lab_presets').all(), [], 'the snapshot is gone');
+  } finally {
+    await srv.close();
+  }
+});
+
+test('telnet-lab adds no classroom range where one of private addresses is already there', async () => {
+  const srv = await startLab();
+  try {
+    await settled(srv, () => srv.call('ipRanges', 'add', { name: 'Aula 2', lower: '192.168.1.0', upper: '192.168.1.255' }));
+    await apply(srv, 'telnet-lab');
+    const ranges = srv.host.repo.listIpRanges();
+    assert.deepEqual(ranges.filter((r) => r.name.startsWith('Classroom')).map((r) => r.name), ['Classroom 10.0.0.0/8', 'Classroom 172.16.0.0/12']);
+    const aula = ranges.find((r) => r.name === 'Aula 2')!;
+    assert.deepEqual([aula.requireTlsForAuth, aula.authLocalToLocal], [false, false], 'the admin\'s classroom range gets the changes');
+  } finally {
+    await srv.close();
+  }
+});
+
+test('telnet-lab with two entries for port 587 (off on 0.0.0.0, on for one address): it applies, leaves the one it cannot enable and logs it; the revert is byte-equal', async () => {
+  const srv = await startLab();
+  try {
+    const submission = (await srv.call<PortStatus[]>('ports', 'list')).find((p) => p.protocol === 'smtp' && p.port === 587 && p.address === '0.0.0.0')!;
+    await settled(srv, () => srv.call('ports', 'update', { id: submission.id, enabled: false }));
+    const own = await settled(srv, () => srv.call<TcpIpPort>('ports', 'add', { protocol: 'smtp', address: '127.0.0.1', port: 587, security: 'starttls-optional' }));
+    const before = dump(srv);
+
+    const logged = waitForLog(srv, (e) => e.event === 'preset.applied');
+    const list = await apply(srv, 'telnet-lab');
+    assert.equal(state(list, 'telnet-lab').applied, true);
+    const entry = await logged;
+    assert.equal(entry.level, 'warn');
+    assert.match(entry.msg, new RegExp(`left as they were: port SMTP 587 left as it is: port 587 is already used by the SMTP entry ${own.id}$`));
+    assert.deepEqual(entry.skipped, [`port SMTP 587 left as it is: port 587 is already used by the SMTP entry ${own.id}`]);
+    const ports = srv.host.repo.listPorts();
+    assert.equal(ports.find((p) => p.id === submission.id)!.enabled, false);
+    assert.equal(ports.find((p) => p.id === own.id)!.enabled, true);
+    assert.equal(srv.host.status().listeners.find((l) => l.id === own.id)?.state, 'listening');
+    assert.equal(listener(srv, 'pop3', 110).state, 'listening', 'the rest of the preset applied');
+
+    await revert(srv, 'telnet-lab');
+    assert.deepEqual(dump(srv), before);
   } finally {
     await srv.close();
   }
@@ -298,9 +376,10 @@ test('a revert puts back what still holds the preset\'s values, leaves what the 
     const presets = createPresetsApi({ db: srv.host.db, repo: srv.host.repo, clock: systemClock, changed: () => undefined, logger: srv.host.logger });
     await presets.apply({ id: 'telnet-lab' });
     await srv.call('settings', 'set', { key: 'smtp.greetingDelaySeconds', value: 5 });
-    const internet = (await srv.call<IpRange[]>('ipRanges', 'list')).find((r) => r.name === 'Internet')!;
-    assert.equal(internet.requireTlsForAuth, false);
-    await srv.call('ipRanges', 'update', { id: internet.id, requireTlsForAuth: true });
+    // The admin edits a range the preset added: it is theirs now, the revert keeps it.
+    const lan = (await srv.call<IpRange[]>('ipRanges', 'list')).find((r) => r.name === 'Classroom 192.168.0.0/16')!;
+    assert.equal(lan.requireTlsForAuth, false);
+    await srv.call('ipRanges', 'update', { id: lan.id, requireTlsForAuth: true });
 
     const logged = waitForLog(srv, (e) => e.event === 'preset.reverted');
     const list = await presets.revert({ id: 'telnet-lab' });
@@ -308,22 +387,29 @@ test('a revert puts back what still holds the preset\'s values, leaves what the 
     const entry = await logged;
     assert.equal(entry.level, 'warn');
     assert.match(entry.msg, /smtp\.greetingDelaySeconds \(now 5\)/);
-    assert.match(entry.msg, /IP range "Internet" requireTlsForAuth \(now true\)/);
+    assert.match(entry.msg, /IP range "Classroom 192\.168\.0\.0\/16" requireTlsForAuth \(now true\)/);
 
     const s = srv.host.repo.getSettings();
     assert.equal(s['smtp.greetingDelaySeconds'], 5, 'the admin\'s value stays');
     assert.equal(s['smtp.reverseLookup'], true, 'restored');
     assert.equal(s['autoban.enabled'], true, 'restored');
     const ranges = srv.host.repo.listIpRanges();
-    const now = ranges.find((r) => r.id === internet.id)!;
-    assert.equal(now.requireTlsForAuth, true);
-    assert.equal(now.authLocalToLocal, true, 'the fields the admin left alone are restored');
+    assert.deepEqual(
+      ranges.filter((r) => r.name.startsWith('Classroom')).map((r) => [r.name, r.requireTlsForAuth]),
+      [['Classroom 192.168.0.0/16', true]],
+      'the edited range stays, the others the preset added are gone',
+    );
+    assert.equal(ranges.find((r) => r.name === 'My computer')!.authLocalToExternal, false, 'the fields the admin left alone are restored');
     // Apart from those two, byte-equal to before.
-    const expected = before as { settings: { key: string; value: string }[]; ranges: unknown[] };
+    const expected = before as { settings: { key: string; value: string }[]; ranges: { name: string }[] };
     const actual = dump(srv) as typeof expected;
     assert.deepEqual(
       actual.settings.filter((r) => r.key !== 'smtp.greetingDelaySeconds'),
       expected.settings.filter((r) => r.key !== 'smtp.greetingDelaySeconds'),
+    );
+    assert.deepEqual(
+      actual.ranges.filter((r) => r.name !== 'Classroom 192.168.0.0/16'),
+      expected.ranges,
     );
     await rejectsWith(Promise.resolve().then(() => presets.revert({ id: 'telnet-lab' })), 'CONFLICT', /not applied/);
   } finally {

@@ -34,7 +34,18 @@ test('Lab presets: apply telnet-lab from its card, see it applied, a conflicting
   await within(card).findByText(/^Applied since /);
   await screen.findByText('"Telnet lab" applied');
   assert.equal(srv.host.repo.getSettings()['autoban.enabled'], false, 'stored');
-  assert.ok(srv.host.repo.listIpRanges().every((r) => !r.requireTlsForAuth), 'logons in clear from every range');
+  const ranges = srv.host.repo.listIpRanges();
+  assert.deepEqual(
+    ranges.map((r) => [r.name, r.requireTlsForAuth]),
+    [
+      ['My computer', false],
+      ['Classroom 10.0.0.0/8', false],
+      ['Classroom 172.16.0.0/12', false],
+      ['Classroom 192.168.0.0/16', false],
+      ['Internet', true],
+    ],
+    'logons in clear from this computer and the classroom networks, not from the Internet range',
+  );
 
   const starttls = screen.getByRole('region', { name: 'STARTTLS required' });
   fireEvent.click(within(starttls).getByRole('button', { name: 'Apply' }));

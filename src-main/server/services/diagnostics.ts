@@ -3,8 +3,10 @@
 // that the report comes back within seconds even on a lab network without any DNS server: the
 // listeners answer with their greeting over a real connection, the certificates are valid and
 // name this host, the domains' MX, SPF and DKIM records are published, and the IP ranges do not
-// make an open relay (worked out from the ranges, then tried live from 127.0.0.1, never past RCPT).
+// make an open relay (worked out for an outsider and for each range, then tried live from
+// 127.0.0.1, never past RCPT).
 import { connect as netConnect, isIP, type Socket } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { MainApiImpl } from '../../shared/ipc/contract';
@@ -44,6 +46,43 @@ const RELAY_RCPT = 'relay-test@example.invalid';
 const NO_DNS = 'could not be looked up (no DNS server answered)';
 
 class Timeout extends Error {}
+
+type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
+const cidrs = (list: string[]): Cidr[] => list.map((c) => ipaddr.parseCIDR(c));
+const LOOPBACK = cidrs(['127.0.0.0/8', '::1/128']);
+/**
+ * Networks that the internet cannot reach a server from: those ipaddr.js classes as private,
+ * loopback, linkLocal, uniqueLocal and carrierGradeNat. Every other address counts as public,
+ * the documentation prefixes included (a range over them reaches past any LAN).
+ */
+const NOT_PUBLIC = [...LOOPBACK, ...cidrs(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10', 'fe80::/10', 'fc00::/7'])];
+
+/**
+ * Who an IP range can hold: only this computer, only computers of private networks (a classroom),
+ * or possibly anyone on the internet. Both ends in one network means the whole range is in it.
+ */
+export function rangeScope(range: Pick<IpRange, 'lower' | 'upper'>): 'loopback' | 'private' | 'public' {
+  let lo: ipaddr.IPv4 | ipaddr.IPv6;
+  let hi: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    lo = ipaddr.process(range.lower);
+    hi = ipaddr.process(range.upper);
+  } catch {
+    return 'public';
+  }
+  const inOne = (nets: Cidr[]) => nets.some((n) => n[0].kind() === lo.kind() && n[0].kind() === hi.kind() && lo.match(n as never) && hi.match(n as never));
+  return inOne(LOOPBACK) ? 'loopback' : inOne(NOT_PUBLIC) ? 'private' : 'public';
+}
+
+/** What a range lets through to other servers without authentication: mail from anyone, from local senders, nothing. */
+function openRelay(range: IpRange): 'any' | 'local' | undefined {
+  if (!range.allowSmtp) return undefined;
+  if (decideRelay(range, false, false, false).verdict === 'accept') return 'any';
+  return decideRelay(range, true, false, false).verdict === 'accept' ? 'local' : undefined;
+}
+
+const span = (r: Pick<IpRange, 'lower' | 'upper'>): string => (r.lower === r.upper ? r.lower : `${r.lower}–${r.upper}`);
+const relayFix = (r: IpRange): string => `In Settings › Advanced › IP ranges › "${r.name}", require SMTP authentication for delivery to external addresses`;
 
 function withTimeout<T>(p: Promise<T>, ms: number, onTimeout?: () => void): Promise<T> {
   // A lookup left behind settles later: its rejection must not go unhandled.
@@ -338,12 +377,50 @@ export function createDiagnosticsApi(deps: DiagnosticsDeps): MainApiImpl['diagno
     if (!range) return check('relay', subject, 'ok', `no IP range covers ${ip}: connections from there are refused`);
     const named = `IP range "${range.name}"`;
     if (!range.allowSmtp) return check('relay', subject, 'ok', `${named} does not allow SMTP: connections from ${ip} are refused`);
-    const fromOutside = decideRelay(range, false, false, false).verdict === 'accept';
-    const fromLocal = decideRelay(range, true, false, false).verdict === 'accept';
-    const fix = `In Settings › Advanced › IP ranges › "${range.name}", require SMTP authentication for delivery to external addresses`;
-    if (fromOutside) return check('relay', subject, 'error', `open relay: a client at ${ip} (${named}) can send mail from any address to any other server without authenticating; spammers find such servers within hours. ${fix}.`);
-    if (fromLocal) return check('relay', subject, 'error', `open relay for any sender that claims one of this server's domains: a client at ${ip} (${named}) can send such mail to any other server without authenticating, and nothing checks the sender address. ${fix} from local addresses.`);
+    const open = openRelay(range);
+    if (open === 'any') return check('relay', subject, 'error', `open relay: a client at ${ip} (${named}) can send mail from any address to any other server without authenticating; spammers find such servers within hours. ${relayFix(range)}.`);
+    if (open === 'local') return check('relay', subject, 'error', `open relay for any sender that claims one of this server's domains: a client at ${ip} (${named}) can send such mail to any other server without authenticating, and nothing checks the sender address. ${relayFix(range)} from local addresses.`);
     return check('relay', subject, 'ok', `a client at ${ip} (${named}) cannot send mail to other servers without authenticating`);
+  }
+
+  /**
+   * Each range that allows SMTP, judged at its lowest and highest address by the range the server
+   * actually picks there (a range of higher priority may shadow it): whether unauthenticated mail
+   * to other servers is taken, and from whom. Open to the internet is an error; open to private
+   * networks only (a classroom) a warning; open to this computer only is what webmail needs.
+   */
+  function rangeRelayChecks(): DiagnosticCheck[] {
+    const ranges = deps.ranges();
+    const now = deps.clock.now();
+    return ranges.filter((r) => r.allowSmtp && !(r.expiresAt && Date.parse(r.expiresAt) <= now.getTime())).map((r) => {
+      const subject = `Relay from IP range "${r.name}" (${span(r)})`;
+      const samples = [...new Set([r.lower, r.upper])].map((ip) => {
+        const by = matchRange(ranges, ip, now);
+        return { ip, by, open: by ? openRelay(by) : undefined };
+      });
+      const deciders = (list: typeof samples): string =>
+        list
+          .filter((s) => s.by && s.by.id !== r.id)
+          .map((s) => `${s.ip} is decided by IP range "${s.by!.name}" (priority ${s.by!.priority}, above this one's ${r.priority})`)
+          .join('; ');
+      const open = samples.filter((s) => s.open);
+      if (!open.length) {
+        const shadowed = deciders(samples);
+        return check('relay', subject, 'ok', `its computers cannot send mail to other servers without authenticating${shadowed ? ` (${shadowed})` : ''}`);
+      }
+      const what = open.some((s) => s.open === 'any') ? 'mail from any address' : "mail that claims a sender of this server's domains (nothing checks the sender address)";
+      const by = open.find((s) => s.open === 'any')?.by ?? open[0]!.by!;
+      const shadowed = deciders(open);
+      const via = shadowed ? ` (${shadowed})` : '';
+      const scope = rangeScope(r);
+      if (scope === 'loopback') {
+        return check('relay', subject, 'ok', `only this computer can send ${what} to other servers without a password${via}, as webmail or scripts running here do`);
+      }
+      if (scope === 'private') {
+        return check('relay', subject, 'warning', `any computer of ${span(r)} can send ${what} to other servers without a password${via}: a misused or infected PC of that network sends spam in this server's name. ${relayFix(by)}.`);
+      }
+      return check('relay', subject, 'error', `open relay: any computer of ${span(r)}, internet addresses included, can send ${what} to other servers without a password${via}; spammers find such servers within hours. ${relayFix(by)}.`);
+    });
   }
 
   /** The live test: RCPT TO an outside address from 127.0.0.1 without AUTH, then QUIT (never DATA). */
@@ -382,10 +459,10 @@ export function createDiagnosticsApi(deps: DiagnosticsDeps): MainApiImpl['diagno
           }
           const attempt = async (from: string) => {
             const mail = await send(`MAIL FROM:<${from}>`);
-            if (mail.code !== 250) return { accepted: false, text: `MAIL FROM refused: ${mail.text}` };
+            if (mail.code !== 250) return { accepted: false, untested: true, text: mail.text };
             const rcpt = await send(`RCPT TO:<${RELAY_RCPT}>`);
             await send('RSET');
-            return { accepted: rcpt.code >= 200 && rcpt.code < 300, text: rcpt.text };
+            return { accepted: rcpt.code >= 200 && rcpt.code < 300, untested: false, text: rcpt.text };
           };
           const outside = await attempt('diagnostics@example.invalid');
           const fromLocal = local ? await attempt(`postmaster@${local}`) : undefined;
@@ -396,13 +473,16 @@ export function createDiagnosticsApi(deps: DiagnosticsDeps): MainApiImpl['diagno
       );
       if ('refused' in answers) return check('relay', subject, 'ok', `SMTP from this computer is refused: ${answers.refused}`);
       const { outside, fromLocal } = answers;
-      const said = (a: { accepted: boolean; text: string }) => (a.accepted ? `accepted (${a.text})` : `refused (${a.text})`);
+      // RCPT is never reached when MAIL FROM is refused: that says nothing about relaying.
+      const said = (a: { accepted: boolean; untested?: boolean; text: string }) =>
+        a.untested ? `not tested: MAIL FROM refused (${a.text})` : a.accepted ? `accepted (${a.text})` : `refused (${a.text})`;
       const lines = [
         `RCPT TO:<${RELAY_RCPT}> without authentication, from an outside sender: ${said(outside)}`,
         ...(fromLocal ? [`from postmaster@${local}: ${said(fromLocal)}`] : []),
       ].join('; ');
       const loopback = `127.0.0.1 is this computer (the "My computer" IP range by default), which may be allowed to send to other servers without authenticating, as webmail or scripts running here do; that is safe as long as that range covers only this computer`;
       if (outside.accepted) return check('relay', subject, 'warning', `${lines}. Any program on this computer can send mail from any address to any server. ${loopback}.`);
+      if (outside.untested || fromLocal?.untested) return check('relay', subject, 'warning', `${lines}. The relay policy could not be tried: check the SMTP port's settings.`);
       return check('relay', subject, 'ok', `${lines}. ${loopback}.`);
     } catch (e) {
       const what = e instanceof Timeout ? `no answer within ${(RELAY_MS + smtpExtraMs()) / 1000} s` : (e as Error).message;
@@ -430,7 +510,7 @@ export function createDiagnosticsApi(deps: DiagnosticsDeps): MainApiImpl['diagno
         guarded('ports', portChecks),
         guarded('certificates', certificateChecks),
         guarded('dns', dnsChecks),
-        guarded('relay', async () => [...OUTSIDE.map(relayPolicyCheck), await relayLiveCheck()]),
+        guarded('relay', async () => [...OUTSIDE.map(relayPolicyCheck), ...rangeRelayChecks(), await relayLiveCheck()]),
       ]);
       return { at, ms: Math.round(performance.now() - start), checks: groups.flat() };
     },

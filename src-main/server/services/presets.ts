@@ -4,17 +4,23 @@
 // port and IP range fields). Reverting puts back each value that still holds what the preset set,
 // leaves the ones the admin has changed since (and logs which), and drops the snapshot. Presets
 // that set the same things the other way round (telnet-lab, starttls-required) exclude each other;
-// the others touch disjoint values, so their snapshots never overlap.
+// the others touch disjoint values, so their snapshots never overlap. A port entry that cannot be
+// enabled because another enabled entry holds its port is left as it is, and the log says so.
+// What weakens security (clear logons, local mail without a logon) goes only to IP ranges of
+// private addresses, never to one that internet clients fall in.
 import type { MainApiImpl } from '../../shared/ipc/contract';
 import type { IpRange, LabPreset, LabPresetId, PortSecurity, TcpIpPort } from '../../shared/model/entities';
 import type { SettingKey, Settings } from '../../shared/model/settings';
 import { ApiError } from '../../shared/ipc/errors';
+import { StoreError } from '../../store/errors';
+import { matchRange, rangeContains } from '../../security/ip/ip-ranges';
 import type { Db } from '../../store/db';
 import type { ConfigRepo } from '../../store/config-repo';
 import type { Logger } from '../../logging/logger';
 import type { Clock } from '../clock';
 import { DEFAULT_PORTS } from '../defaults';
 import { guard } from '../services';
+import { rangeScope } from './diagnostics';
 
 export interface PresetsDeps {
   readonly db: Db;
@@ -26,7 +32,7 @@ export interface PresetsDeps {
 }
 
 type PortFields = { security?: PortSecurity; enabled?: boolean };
-type RangeFields = Partial<Pick<IpRange, 'requireTlsForAuth' | 'authLocalToLocal' | 'authLocalToExternal' | 'authExternalToExternal'>>;
+type RangeFields = Partial<Omit<IpRange, 'id'>>;
 
 interface PortRule {
   readonly protocol: TcpIpPort['protocol'];
@@ -44,6 +50,14 @@ interface Preset {
   readonly ports?: readonly PortRule[];
   /** Set on every IP range. */
   readonly ranges?: RangeFields;
+  /** Set only on the ranges whose addresses are all private or this computer's (a classroom's), never on the Internet one. */
+  readonly privateRanges?: RangeFields;
+  /**
+   * Each private network that lab PCs use and that no range of private addresses is for (so the
+   * Internet range decides for its computers) gets a range of its own: the deciding range's values
+   * with `privateRanges` on top, one priority above it. The revert removes it.
+   */
+  readonly classroomRanges?: true;
 }
 
 /** What the snapshot of an applied preset holds: for each value it changed, before and after. */
@@ -52,7 +66,8 @@ interface Snapshot {
   readonly settings: { key: SettingKey; stored: string | null; value: unknown }[];
   /** `created`: the preset added the row, and a revert removes it. */
   readonly ports: { id: number; what: string; before: PortFields; after: PortFields; created?: true }[];
-  readonly ranges: { id: number; name: string; before: RangeFields; after: RangeFields }[];
+  /** `created`: the preset added the range (`after` holds all its fields), and a revert removes it. */
+  readonly ranges: { id: number; name: string; before: RangeFields; after: RangeFields; created?: true }[];
 }
 
 const PLAIN_PORTS = [
@@ -62,13 +77,23 @@ const PLAIN_PORTS = [
   ['imap', 143],
 ] as const;
 
+/** The RFC 1918 networks, where classroom PCs get their addresses. */
+const CLASSROOM_NETWORKS = [
+  ['10.0.0.0/8', '10.0.0.0', '10.255.255.255'],
+  ['172.16.0.0/12', '172.16.0.0', '172.31.255.255'],
+  ['192.168.0.0/16', '192.168.0.0', '192.168.255.255'],
+] as const;
+
 const PRESETS: Record<LabPresetId, Preset> = {
   // Dovecot's "disable_plaintext_auth = no" and Postfix with the classroom in mynetworks, as the
-  // course notes set them up for telnet sessions; mail to the outside still needs a logon.
+  // course notes set them up for telnet sessions; mail to the outside still needs a logon. Only
+  // for private addresses: from the internet, clear passwords and unauthenticated mail "from" a
+  // local sender to local users (spoofing) stay refused.
   'telnet-lab': {
     changes: [
-      'Logons in clear (POP3 USER/PASS, IMAP LOGIN, SMTP AUTH) allowed without TLS from every IP range',
-      'Mail between local addresses accepted without a logon, as in the telnet sessions of the course notes',
+      'Logons in clear (POP3 USER/PASS, IMAP LOGIN, SMTP AUTH) allowed without TLS from the classroom\'s IP ranges (private addresses); the Internet range is left as it is',
+      'Mail between local addresses accepted without a logon from the classroom\'s IP ranges, as in the telnet sessions of the course notes',
+      'An IP range "Classroom …" added for each private network (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16) that has no IP range of its own, so that the lab PCs get these two changes',
       'Mail to outside addresses needs a logon from every IP range: never an open relay',
       'Ports SMTP 25 and 587, POP3 110 and IMAP 143 enabled, with STARTTLS optional',
       'Protocols SMTP, POP3 and IMAP on; SMTP offers AUTH PLAIN',
@@ -91,7 +116,9 @@ const PRESETS: Record<LabPresetId, Preset> = {
       port,
       want: (row) => ({ enabled: true, ...(row.security === 'none' ? {} : { security: 'starttls-optional' as const }) }),
     })),
-    ranges: { requireTlsForAuth: false, authLocalToLocal: false, authLocalToExternal: true, authExternalToExternal: true },
+    ranges: { authLocalToExternal: true, authExternalToExternal: true },
+    privateRanges: { requireTlsForAuth: false, authLocalToLocal: false },
+    classroomRanges: true,
   },
   // Dovecot's "ssl = required": STARTTLS before any password on the ports clients log on to. Port
   // 25 stays optional (other servers deliver there), but a logon on it needs TLS too.
@@ -169,8 +196,39 @@ export function createPresetsApi(deps: PresetsDeps): MainApiImpl['presets'] {
   const storedSetting = (key: SettingKey): string | null =>
     (db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null;
 
-  /** Writes the changes and the snapshot; returns the areas changed, or undefined when already applied. */
-  function applyNow(id: LabPresetId): Set<string> | undefined {
+  /**
+   * Port changes that the store refuses because another enabled entry holds the port (two rows
+   * for 587, one on 0.0.0.0 and one on an address): left as they are, and said in `skipped`.
+   */
+  function portWrite(what: string, write: () => TcpIpPort, skipped: string[]): TcpIpPort | undefined {
+    try {
+      return write();
+    } catch (e) {
+      if (!(e instanceof StoreError) || e.code !== 'EXISTS') throw e;
+      skipped.push(`port ${what} left as it is: ${e.message}`);
+      return undefined;
+    }
+  }
+
+  /**
+   * The range added for a classroom network: none when a range of private addresses already
+   * covers part of it (the admin set the classroom up), or when no range lets its PCs in at all.
+   */
+  function classroomRange(ranges: readonly IpRange[], [cidr, lower, upper]: (typeof CLASSROOM_NETWORKS)[number], fields: RangeFields): Omit<IpRange, 'id'> | undefined {
+    const now = deps.clock.now();
+    const live = ranges.filter((r) => !(r.expiresAt && Date.parse(r.expiresAt) <= now.getTime()));
+    const net = { lower, upper };
+    if (live.some((r) => rangeScope(r) !== 'public' && (rangeContains(r, lower) || rangeContains(net, r.lower)))) return undefined;
+    const deciders = [matchRange(live, lower, now), matchRange(live, upper, now)].filter((r) => r !== undefined);
+    const base = deciders.sort((a, b) => b.priority - a.priority)[0];
+    // Above the highest priority (1000) it could not win: then it would only be clutter.
+    if (!base || base.priority >= 1000) return undefined;
+    const { id: _id, ...values } = base;
+    return { ...values, name: `Classroom ${cidr}`, priority: base.priority + 1, lower, upper, ...fields };
+  }
+
+  /** Writes the changes and the snapshot; returns the areas changed and the entries left alone, or undefined when already applied. */
+  function applyNow(id: LabPresetId): { areas: Set<string>; skipped: string[] } | undefined {
     const applied = appliedRows();
     if (applied.has(id)) return undefined;
     const preset = PRESETS[id];
@@ -193,34 +251,40 @@ export function createPresetsApi(deps: PresetsDeps): MainApiImpl['presets'] {
       areas.add('settings');
     }
 
+    const skipped: string[] = [];
     for (const rule of preset.ports ?? []) {
       const rows = repo.listPorts().filter((p) => p.protocol === rule.protocol && p.port === rule.port);
       const def = DEFAULT_PORTS.find((p) => p.protocol === rule.protocol && p.port === rule.port);
       if (!rows.length && rule.create && def) {
         const after = rule.want(def);
-        const row = repo.addPort({ ...def, ...after, certificateId: null });
-        snap.ports.push({ id: row.id, what: portName(row), before: {}, after: { security: row.security, enabled: row.enabled }, created: true });
+        const row = portWrite(portName(def), () => repo.addPort({ ...def, ...after, certificateId: null }), skipped);
+        if (row) snap.ports.push({ id: row.id, what: portName(row), before: {}, after: { security: row.security, enabled: row.enabled }, created: true });
         continue;
       }
       for (const row of rows) {
         const d = diff<PortFields>(row, rule.want(row));
-        if (!d) continue;
-        repo.updatePort(row.id, d.after);
-        snap.ports.push({ id: row.id, what: portName(row), ...d });
+        if (d && portWrite(portName(row), () => repo.updatePort(row.id, d.after), skipped)) snap.ports.push({ id: row.id, what: portName(row), ...d });
       }
     }
     if (snap.ports.length) areas.add('ports');
 
-    for (const range of preset.ranges ? repo.listIpRanges() : []) {
-      const d = diff<RangeFields>(range, preset.ranges!);
+    const ranges = repo.listIpRanges();
+    for (const range of preset.ranges || preset.privateRanges ? ranges : []) {
+      const d = diff<RangeFields>(range, { ...preset.ranges, ...(rangeScope(range) !== 'public' ? preset.privateRanges : {}) });
       if (!d) continue;
       repo.updateIpRange(range.id, d.after);
       snap.ranges.push({ id: range.id, name: range.name, ...d });
     }
+    for (const network of preset.classroomRanges ? CLASSROOM_NETWORKS : []) {
+      const add = classroomRange(ranges, network, { ...preset.ranges, ...preset.privateRanges });
+      if (!add) continue;
+      const { id: rangeId, ...after } = repo.addIpRange(add);
+      snap.ranges.push({ id: rangeId, name: after.name, before: {}, after, created: true });
+    }
     if (snap.ranges.length) areas.add('ipRanges');
 
     db.prepare('INSERT INTO lab_presets (id, applied_at, snapshot) VALUES (?, ?, ?)').run(id, deps.clock.now().toISOString(), JSON.stringify(snap));
-    return areas;
+    return { areas, skipped };
   }
 
   /** Puts back what the snapshot holds (unless changed since), drops it; returns the areas and what was left. */
@@ -269,8 +333,12 @@ export function createPresetsApi(deps: PresetsDeps): MainApiImpl['presets'] {
       }
       const { restore, changedSince } = split<RangeFields>(now, r.before, r.after);
       for (const c of changedSince) left.push(`IP range "${now.name}" ${c}`);
-      if (!Object.keys(restore).length) continue;
-      repo.updateIpRange(r.id, restore);
+      if (r.created) {
+        // A range the preset added and the admin has edited since is theirs now: it stays.
+        if (changedSince.length) continue;
+        repo.removeIpRange(r.id);
+      } else if (Object.keys(restore).length) repo.updateIpRange(r.id, restore);
+      else continue;
       areas.add('ipRanges');
     }
 
@@ -292,10 +360,12 @@ export function createPresetsApi(deps: PresetsDeps): MainApiImpl['presets'] {
     apply: ({ id }) => {
       // IMMEDIATE: the write lock from the first read, so a CLI writing at the same time cannot
       // slip a change between the snapshot and the change it records.
-      const areas = guard(() => db.transaction(() => applyNow(id)).immediate());
-      if (areas) {
-        notify(areas);
-        log?.info({ event: 'preset.applied', preset: id }, `lab preset "${id}" applied`);
+      const done = guard(() => db.transaction(() => applyNow(id)).immediate());
+      if (done) {
+        notify(done.areas);
+        const { skipped } = done;
+        if (skipped.length) log?.warn({ event: 'preset.applied', preset: id, skipped }, `lab preset "${id}" applied; left as they were: ${skipped.join('; ')}`);
+        else log?.info({ event: 'preset.applied', preset: id }, `lab preset "${id}" applied`);
       }
       return list();
     },
