@@ -190,9 +190,10 @@ export function LogPage() {
             { value: 'app', label: T.services.app },
           ]}
         />
-        <TextInput placeholder={T.filter} aria-label={T.filter} value={text} onChange={(e) => setText(e.currentTarget.value)} />
-        <TextInput placeholder={T.ip} aria-label={T.ip} value={ip} onChange={(e) => setIp(e.currentTarget.value)} w={160} />
-        <TextInput placeholder={T.session} aria-label={T.session} value={sid} onChange={(e) => setSid(e.currentTarget.value)} w={130} />
+        {/* Visible labels: a placeholder alone is gone once something is typed (or a line's address is clicked). */}
+        <TextInput label={T.filter} value={text} onChange={(e) => setText(e.currentTarget.value)} />
+        <TextInput label={T.ip} value={ip} onChange={(e) => setIp(e.currentTarget.value)} w={160} />
+        <TextInput label={T.session} value={sid} onChange={(e) => setSid(e.currentTarget.value)} w={130} />
         {filtered && (
           <Button variant="subtle" onClick={showAll}>
             {T.showAll}

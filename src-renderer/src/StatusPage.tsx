@@ -3,7 +3,7 @@
 // header. Refreshed every few seconds and whenever the server starts or stops.
 import { useEffect, useState } from 'react';
 import { Alert, Badge, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
-import type { ServerStatus, TrafficSample } from '../../src-main/shared/model/entities';
+import { COUNTER_KEYS, type CounterKey, type ServerStatus, type TrafficSample } from '../../src-main/shared/model/entities';
 import { fmt, strings } from './i18n';
 import { call, onEvent } from './api';
 import { dateTime, errorText, listenerStateLabel } from './pages/shared';
@@ -25,7 +25,7 @@ const T = strings({
   hours: '{h} h {m} min',
   days: '{d} d {h} h',
   traffic: 'Traffic',
-  counters: { smtpSessions: 'SMTP sessions', pop3Sessions: 'POP3 sessions', imapSessions: 'IMAP sessions', messagesAccepted: 'Messages accepted', messagesRejected: 'Messages rejected', authFailures: 'Failed logons' },
+  counters: { smtpSessions: 'SMTP sessions', pop3Sessions: 'POP3 sessions', imapSessions: 'IMAP sessions', messagesAccepted: 'Messages accepted', messagesRejected: 'Messages rejected', authFailures: 'Failed logons' } satisfies Record<CounterKey, string>,
 });
 
 /** How often the counters, the uptime and the chart are read again. */
@@ -111,7 +111,7 @@ export function StatusPage() {
       )}
       {status && (
         <SimpleGrid cols={{ base: 2, md: 3 }}>
-          {(Object.keys(T.counters) as (keyof typeof T.counters)[]).map((k) => (
+          {COUNTER_KEYS.map((k) => (
             <Paper key={k} withBorder p="sm">
               <Text size="xs" c="dimmed">
                 {T.counters[k]}

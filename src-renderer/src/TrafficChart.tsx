@@ -2,17 +2,18 @@
 // sessions per protocol) as an inline SVG, so no chart library is needed. The picture has one
 // accessible name that says the totals; the legend under it says them too, for sighted readers.
 import { Group, Stack, Text } from '@mantine/core';
-import type { TrafficSample } from '../../src-main/shared/model/entities';
+import type { CounterKey, TrafficSample } from '../../src-main/shared/model/entities';
 import { fmt, strings } from './i18n';
 
 const T = strings({
   summary: 'Traffic in the last 60 minutes: {accepted} messages accepted, {rejected} rejected; sessions: {smtp} SMTP, {pop3} POP3, {imap} IMAP',
   perMinute: 'per minute',
   lastHour: 'last 60 minutes',
-  series: { messagesAccepted: 'Messages accepted', messagesRejected: 'Messages rejected', smtpSessions: 'SMTP sessions', pop3Sessions: 'POP3 sessions', imapSessions: 'IMAP sessions' },
+  series: { messagesAccepted: 'Messages accepted', messagesRejected: 'Messages rejected', smtpSessions: 'SMTP sessions', pop3Sessions: 'POP3 sessions', imapSessions: 'IMAP sessions' } satisfies Record<Series, string>,
 });
 
-type Series = keyof typeof T.series;
+/** The counters drawn: all but failed logons (the Status page shows their total). */
+type Series = Exclude<CounterKey, 'authFailures'>;
 const SERIES: readonly { key: Series; color: string; dash?: string }[] = [
   { key: 'messagesAccepted', color: 'var(--mantine-color-green-6)' },
   { key: 'messagesRejected', color: 'var(--mantine-color-red-6)' },

@@ -1,7 +1,8 @@
 // The account page (hMailAdmin's account dialog) in happy-dom against a real server through the
 // app's API bridge: what is typed and saved on each tab reaches the account, the server's field
-// errors show next to their input (opening their tab), folders are added and removed, and "Empty
-// account" after a real SMTP delivery takes the counts and the size to 0.
+// errors show next to their input (opening their tab), the quota's hint says what 0 becomes,
+// folders are added and removed (or why they could not be read), and "Empty account" after a
+// real SMTP delivery takes the counts and the size to 0.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 // dom first: it installs the browser globals that Testing Library's `screen` binds to.
@@ -9,6 +10,7 @@ import { withApi, renderPage, type TestServer } from './dom';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import nodemailer from 'nodemailer';
 import { AccountPage } from '../../src-renderer/src/pages/AccountPage';
+import type { Account } from '../../src-main/shared/model/entities';
 
 let srv: TestServer;
 let id1: number;
@@ -58,6 +60,7 @@ test('General: names, quota and admin level saved; the usage bar with a quota; t
   await screen.findByRole('link', { name: '← aula.test' });
   assert.equal(screen.getByRole('link', { name: '← aula.test' }).getAttribute('href'), `#/domains/${srv.host.repo.getAccount(id1).domainId}`);
   screen.getByText(/^Size: 0\.0 MB$/);
+  screen.getByText('0: no limit.');
   assert.equal(screen.queryByRole('progressbar'), null, 'no bar without a quota');
 
   type('First name', 'Ana');
@@ -159,8 +162,9 @@ test('Advanced: a folder added (a duplicate refused next to the field) and remov
   fireEvent.click(screen.getByRole('button', { name: 'Add folder' }));
   await waitFor(() => assert.match(errorOf('Folder name') ?? '', /already exists/));
 
-  assert.equal(within(folderRow('INBOX')!).queryByRole('button', { name: 'Remove' }), null, 'INBOX cannot be removed');
-  fireEvent.click(within(folderRow('Proyectos')!).getByRole('button', { name: 'Remove' }));
+  assert.equal(within(folderRow('INBOX')!).queryByRole('button', { name: /^Remove/ }), null, 'INBOX cannot be removed');
+  // The button's name says which folder (its text alone, "Remove", would not).
+  fireEvent.click(within(folderRow('Proyectos')!).getByRole('button', { name: 'Remove Proyectos' }));
   assert.match(await confirm('Remove'), /Remove the folder Proyectos\? Its 0 messages are removed with it\./);
   await screen.findByText('Folder removed');
   await waitFor(() => assert.equal(folderRow('Proyectos'), undefined));
@@ -191,5 +195,45 @@ test('Advanced: "Empty account" after an SMTP delivery names the address and the
   await waitFor(() => assert.deepEqual(cells('INBOX').slice(2, 5), ['0', '0', '0 KB']));
   assert.equal(srv.host.mail.inboxCount(id1), 0);
   assert.equal(srv.host.repo.getAccount(id1).sizeBytes, 0);
+  cleanup();
+});
+
+test('General: with a max account size on the domain, the hint says 0 takes it, and a quota of 0 is stored as it', async () => {
+  const domainId = srv.host.repo.getAccount(id2).domainId;
+  await srv.call('domains', 'update', { id: domainId, maxAccountSizeMb: 100 });
+  try {
+    renderPage(<AccountPage accountId={id2} />);
+    await screen.findByText("0: the domain's limit (100 MB).");
+    type('Maximum size (MB)', '20');
+    save();
+    await screen.findByText('Saved');
+    assert.equal(srv.host.repo.getAccount(id2).quotaMb, 20);
+    type('Maximum size (MB)', '0');
+    save();
+    await waitFor(() => assert.equal(srv.host.repo.getAccount(id2).quotaMb, 100));
+    // The form shows what the server stored.
+    await waitFor(() => assert.equal((screen.getByLabelText('Maximum size (MB)') as HTMLInputElement).value, '100'));
+  } finally {
+    await srv.call('domains', 'update', { id: domainId, maxAccountSizeMb: 0 });
+    await srv.call<Account>('accounts', 'update', { id: id2, quotaMb: 0 });
+  }
+  cleanup();
+});
+
+test('Advanced: folders that cannot be read say why (instead of loading for ever)', async () => {
+  const api = (window as unknown as { api: Record<string, Record<string, (input?: unknown) => unknown>> }).api;
+  const folders = api.accounts!.folders!;
+  // The server's own answer for an account that is gone.
+  api.accounts!.folders = () => folders({ id: 999_999 });
+  try {
+    renderPage(<AccountPage accountId={id2} />);
+    await screen.findByRole('heading', { name: 'cuenta2@aula.test' });
+    openTab('Advanced');
+    const alert = await screen.findByRole('alert');
+    assert.equal(alert.textContent, 'account 999999 not found');
+    assert.equal(screen.queryByLabelText('Loading…'), null, 'no loader left spinning');
+  } finally {
+    api.accounts!.folders = folders;
+  }
   cleanup();
 });

@@ -1,7 +1,8 @@
 // The domain page (hMailAdmin's domain node) against a real server through the app's API bridge:
 // each tab's form reaches the stored domain and shows the server's field errors next to the
-// field; distribution lists get members and a mode; a CSV import creates the accounts it can,
-// says why the others failed, and the new accounts log on over POP3 and IMAP.
+// field, and what is typed survives reloads until it is saved; distribution lists get members and
+// a mode; a CSV import creates the accounts it can, says why the others failed, goes on while
+// another tab is open, and the new accounts log on over POP3 and IMAP.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withApi, renderPage, type TestServer } from './dom';
@@ -157,13 +158,43 @@ test('Distribution lists: a list is created, gets two members and a new mode; an
   await screen.findByText('Saved');
   assert.deepEqual([list()?.mode, list()?.announcer], ['announcements', 'cuenta2@aula.test']);
 
-  // A member removed, then the list itself (after the confirmation).
-  fireEvent.click(within(screen.getByRole('row', { name: /alguien@fuera\.test/ })).getByRole('button', { name: 'Remove' }));
+  // A member removed (its button named after it), then the list itself (after the confirmation).
+  fireEvent.click(within(screen.getByRole('row', { name: /alguien@fuera\.test/ })).getByRole('button', { name: 'Remove alguien@fuera.test' }));
   await waitFor(() => assert.deepEqual(list()?.members, ['cuenta1@aula.test']));
   fireEvent.click(within(screen.getByRole('row', { name: /profes@aula\.test/ })).getByRole('button', { name: 'Remove' }));
   fireEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Remove' }));
   await screen.findByText(/No distribution lists yet/);
   assert.equal(list(), undefined);
+});
+
+test('Distribution lists: a settings edit not yet saved stays while members are added (each add reloads the list)', async () => {
+  await openTab('Distribution lists');
+  const add = await screen.findByRole('form', { name: 'Add a distribution list' });
+  type(within(add).getByLabelText('List address'), 'tutores');
+  fireEvent.click(within(add).getByRole('button', { name: 'Add list' }));
+  await screen.findByRole('heading', { name: 'List tutores@aula.test' });
+  const list = () => srv.host.repo.findList('tutores@aula.test');
+
+  const settings = screen.getByRole('form', { name: 'Settings' });
+  const mode = within(settings).getByRole('combobox', { name: 'Who may send' }) as HTMLInputElement;
+  await choose(mode, 'Members only');
+  fireEvent.click(within(settings).getByRole('switch', { name: 'Enabled' }));
+  const members = screen.getByRole('form', { name: 'Add member' });
+  for (const m of ['cuenta1', 'cuenta2']) {
+    type(within(members).getByLabelText('Member address'), m);
+    fireEvent.click(within(members).getByRole('button', { name: 'Add member' }));
+    await screen.findByRole('cell', { name: `${m}@aula.test` });
+  }
+  // The list was reloaded (its members count), the edits are still there, and still unsaved.
+  await within(screen.getByRole('row', { name: /tutores@aula\.test/ })).findByRole('cell', { name: '2' });
+  assert.equal(mode.value, 'Members only');
+  assert.equal((within(settings).getByRole('switch', { name: 'Enabled' }) as HTMLInputElement).checked, false);
+  assert.deepEqual([list()?.mode, list()?.enabled], ['public', true]);
+
+  fireEvent.click(within(settings).getByRole('button', { name: 'Save' }));
+  await screen.findByText('Saved');
+  assert.deepEqual([list()?.mode, list()?.enabled, list()?.members.length], ['membership', false, 2]);
+  assert.equal(mode.value, 'Members only', 'the form shows what was stored');
 });
 
 /** Logs on over POP3 (USER/PASS) and IMAP (LOGIN); resolves to each server's answer. */
@@ -236,7 +267,7 @@ test('Import from CSV (";" as Spanish Excel writes it): 4 rows, 4 of 4 done, the
 test('Import: a row for another domain is refused without being sent; a file (Windows-1252, as Excel saves it) fills the text; Cancel stops after the current row', async () => {
   await srv.call('domains', 'add', { name: 'otro.test' });
   renderPage(<DomainPage domainId={domainId} />);
-  const zone = await screen.findByTestId('csv-drop');
+  const zone = await screen.findByRole('group', { name: 'CSV file' });
   // The text in Windows-1252 (Ñ = D1, ñ = F1): not valid UTF-8.
   const text = 'address;password\r\nintruso@otro.test;clave-otra1\r\nÑoño;clave-nono1\r\n';
   const bytes = Uint8Array.from([...text].map((c) => ({ Ñ: 0xd1, ñ: 0xf1 })[c] ?? c.charCodeAt(0)));
@@ -263,6 +294,7 @@ test('Import: a row for another domain is refused without being sent; a file (Wi
 test('Import: a text without the address and password columns, or with an unclosed quote, is refused before anything is sent', async () => {
   renderPage(<DomainPage domainId={domainId} />);
   const text = await screen.findByLabelText('Or paste the rows');
+  screen.getByText(/and quotaMb \(0 = unlimited\)\./);
   type(text, 'ana,secreto-ana\nluis,secreto-luis\n');
   await fieldError(text, /address and password at least/);
   assert.equal((screen.getByRole('button', { name: 'Import accounts' }) as HTMLButtonElement).disabled, true);
@@ -270,4 +302,40 @@ test('Import: a text without the address and password columns, or with an unclos
   await fieldError(text, /Line 2: a quoted cell is never closed/);
   type(text, 'email,pass,notes\nana,secreto-ana,x\n');
   await screen.findByText(/Rows read: 1\. Columns not used: notes\./);
+
+  // Without dragging: "Choose a file…" is a button (the keyboard reaches it) over the file picker.
+  const zone = screen.getByRole('group', { name: 'CSV file' });
+  within(zone).getByRole('button', { name: 'Choose a file…' });
+  fireEvent.change(within(zone).getByLabelText('Choose a file…'), { target: { files: [new File(['address;password\nbea;secreto-bea\n'], 'otra.csv')] } });
+  await waitFor(() => assert.equal((text as HTMLTextAreaElement).value, 'address;password\nbea;secreto-bea\n'));
+  // A file too large for a class list is not read.
+  fireEvent.change(within(zone).getByLabelText('Choose a file…'), { target: { files: [new File([new Uint8Array(3 * 1024 * 1024)], 'huge.csv')] } });
+  await screen.findByText('The file is larger than 2 MB: split it.');
+  assert.equal((text as HTMLTextAreaElement).value, 'address;password\nbea;secreto-bea\n', 'the text is left as it was');
+});
+
+test('Import: switching to another tab while rows are created does not stop it, and a limit typed there meanwhile stays', async (t) => {
+  // With a max account size, a row without a quota gets it, as the help says.
+  await srv.call('domains', 'update', { id: domainId, maxAccountSizeMb: 100 });
+  t.after(() => srv.call('domains', 'update', { id: domainId, maxAccountSizeMb: 0 }));
+  renderPage(<DomainPage domainId={domainId} />);
+  const text = await screen.findByLabelText('Or paste the rows');
+  screen.getByText(/and quotaMb \(0 = the domain's limit, 100 MB\)\./);
+  const names = ['t1', 't2', 't3', 't4', 't5'];
+  type(text, `address,password\n${names.map((n) => `${n},clave-${n}xx`).join('\n')}\n`);
+  await screen.findByText(/Rows read: 5\./);
+  fireEvent.click(screen.getByRole('button', { name: 'Import accounts' }));
+  // At once, while the first row is being created: another tab, where a limit is typed (not saved).
+  fireEvent.click(screen.getByRole('tab', { name: 'Limits' }));
+  const aliases = (await screen.findByLabelText('Max number of aliases')) as HTMLInputElement;
+  type(aliases, '77');
+  // The import ends in the hidden Accounts tab; its reload of the domain leaves the typed limit alone.
+  await waitFor(() => assert.equal(screen.getByTestId('import-count').textContent, '5 of 5'), { timeout: 10_000 });
+  await screen.findByRole('link', { name: 't5@aula.test', hidden: true });
+  assert.equal(aliases.value, '77');
+  assert.equal(stored().maxAliases, 0, 'not saved');
+
+  fireEvent.click(screen.getByRole('tab', { name: 'Accounts' }));
+  await screen.findByText('Created: 5. Not created: 0.');
+  for (const n of names) assert.equal(srv.host.repo.findAccount(`${n}@aula.test`)?.quotaMb, 100, `${n} created, with the domain's limit as its quota`);
 });

@@ -61,6 +61,8 @@ test('Live log: new lines appear as they happen, and the filter narrows them', a
   srv.host.logger.child({ svc: 'imap' }).info({ event: 'test.two' }, 'otra línea distinta');
   const log = await screen.findByTestId('log');
   await waitFor(() => assert.match(log.textContent ?? '', /una línea de prueba/));
+  // Each filter has a visible label (a placeholder would be gone once something is typed).
+  for (const label of ['Filter', 'IP address', 'Session']) assert.equal((screen.getByLabelText(label) as HTMLInputElement).labels?.[0]?.textContent, label);
   fireEvent.change(screen.getByLabelText('Filter'), { target: { value: 'distinta' } });
   await waitFor(() => {
     assert.doesNotMatch(log.textContent ?? '', /una línea de prueba/);

@@ -3,7 +3,7 @@
 // The first three tabs edit one draft, saved together: a server error about a field opens the tab
 // that shows it.
 import { useEffect, useState, type ReactNode } from 'react';
-import { Anchor, NumberInput, PasswordInput, Progress, Select, Stack, Switch, Tabs, Text, TextInput, Textarea } from '@mantine/core';
+import { Alert, Anchor, NumberInput, PasswordInput, Progress, Select, Stack, Switch, Tabs, Text, TextInput, Textarea } from '@mantine/core';
 import type { Account, AdminLevel, Domain, FolderInfo } from '../../../src-main/shared/model/entities';
 import { ApiCallError, call } from '../api';
 import { fmt, strings } from '../i18n';
@@ -37,6 +37,7 @@ const T = strings({
   enabled: 'Enabled',
   quota: 'Maximum size (MB)',
   quotaHint: '0: no limit.',
+  quotaHintDomain: "0: the domain's limit ({n} MB).",
   size: 'Size: {size} MB',
   usage: '{size} MB of {quota} MB used ({pct}%)',
   usageLabel: 'Quota usage',
@@ -68,6 +69,7 @@ const T = strings({
   kb: '{n} KB',
   actions: 'Actions',
   remove: 'Remove',
+  removeFolder: 'Remove {name}',
   foldersEmpty: 'No folders.',
   removeFolderTitle: 'Remove folder',
   removeFolderMessage: 'Remove the folder {name}? Its {n} messages are removed with it.',
@@ -159,6 +161,8 @@ export function AccountPage({ accountId }: { accountId: number }) {
   const folders = useAsync(() => call<FolderInfo[]>('accounts', 'folders', { id: accountId }), [accountId]);
   const [draft, setDraft] = useState<Draft | undefined>();
   const acc = account.data?.acc;
+  /** What a quota of 0 becomes: the domain's max account size, or no limit. */
+  const domainMax = account.data?.domain.maxAccountSizeMb ?? 0;
 
   // The draft starts from the account once; later reloads (its size after "Empty account") keep the edits.
   useEffect(() => {
@@ -238,7 +242,7 @@ export function AccountPage({ accountId }: { accountId: number }) {
                 <Switch label={T.enabled} {...check('enabled')} />
                 <NumberInput
                   label={T.quota}
-                  description={T.quotaHint}
+                  description={domainMax > 0 ? fmt(T.quotaHintDomain, { n: domainMax }) : T.quotaHint}
                   min={0}
                   allowDecimal={false}
                   allowNegative={false}
@@ -287,6 +291,7 @@ export function AccountPage({ accountId }: { accountId: number }) {
             accountId={accountId}
             address={acc?.address ?? ''}
             folders={folders.data}
+            loadError={folders.error}
             fb={fb}
             reload={async () => {
               await Promise.all([folders.reload(), account.reload()]);
@@ -333,12 +338,15 @@ function FoldersTab({
   accountId,
   address,
   folders,
+  loadError,
   fb,
   reload,
 }: {
   accountId: number;
   address: string;
   folders: FolderInfo[] | undefined;
+  /** Why the folders could not be read (the table then shows the last ones read, if any). */
+  loadError: string | undefined;
   fb: Feedback;
   reload: () => Promise<void>;
 }) {
@@ -368,6 +376,7 @@ function FoldersTab({
         f.name !== 'INBOX' && (
           <ConfirmActionButton
             label={T.remove}
+            name={fmt(T.removeFolder, { name: f.name })}
             title={T.removeFolderTitle}
             message={fmt(T.removeFolderMessage, { name: f.name, n: f.messages })}
             feedback={fb}
@@ -383,7 +392,12 @@ function FoldersTab({
   return (
     <Stack gap="lg">
       <Section title={T.foldersTitle}>
-        <DataTable columns={columns} rows={folders} rowKey={(f) => f.name} empty={T.foldersEmpty} minWidth={640} />
+        {loadError !== undefined && (
+          <Alert color="red" role="alert">
+            {loadError}
+          </Alert>
+        )}
+        {(folders !== undefined || loadError === undefined) && <DataTable columns={columns} rows={folders} rowKey={(f) => f.name} empty={T.foldersEmpty} minWidth={640} />}
       </Section>
       <Section title={T.addFolderTitle}>
         <SubmitForm submit={T.addFolder} label={T.addFolderTitle} onSubmit={add} loading={fb.busy === 'add-folder'} maw={420}>

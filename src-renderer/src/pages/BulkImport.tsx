@@ -1,21 +1,22 @@
 // Accounts of a domain created from a CSV file (a class list from a spreadsheet): read it, say how
 // many rows will be created, then create them one by one with accounts.add, showing the progress
 // and, for each row, OK or the server's reason (a duplicate, a short password…).
-import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
-import { Badge, Button, FileInput, Group, Paper, Progress, Stack, Table, Text, Textarea } from '@mantine/core';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Badge, Button, Group, Progress, Stack, Table, Text, Textarea } from '@mantine/core';
 import type { Account } from '../../../src-main/shared/model/entities';
 import { call } from '../api';
 import { CsvError, decodeText, parseCsv } from '../csv';
 import { fmt, strings } from '../i18n';
-import { errorText, numberValue, Section } from './shared';
+import { DropZone, errorText, numberValue, Section } from './shared';
 
 const T = strings({
   title: 'Import accounts from CSV',
   help:
-    'The first row names the columns: address and password, and if you like firstName, lastName and quotaMb (0 = unlimited). Spanish, Catalan and Galician names work too (correo, contraseña, nombre, apellidos, cuota). A name without @ gets @{domain}. Separated by "," or ";", as Excel saves it.',
-  drop: 'Drop a CSV file here, or choose one:',
+    'The first row names the columns: address and password, and if you like firstName, lastName and quotaMb ({quota}). Spanish, Catalan and Galician names work too (correo, contraseña, nombre, apellidos, cuota). A name without @ gets @{domain}. Separated by "," or ";", as Excel saves it.',
+  quotaUnlimited: '0 = unlimited',
+  quotaDomain: "0 = the domain's limit, {n} MB",
+  drop: 'Drop a CSV file here',
   file: 'CSV file',
-  filePlaceholder: 'Choose a file',
   fileTooBig: 'The file is larger than {mb} MB: split it.',
   text: 'Or paste the rows',
   textPlaceholder: 'address;password;firstName;lastName\nana;secret-ana;Ana;García',
@@ -138,12 +139,13 @@ interface ImportRun {
   readonly cancelled: boolean;
 }
 
-/** The "Import accounts from CSV" section of a domain's Accounts tab; `onDone` reloads the account list. */
-export function BulkImport({ domain, onDone }: { domain: string; onDone: () => Promise<void> }) {
+/**
+ * The "Import accounts from CSV" section of a domain's Accounts tab; `maxAccountSizeMb` is the
+ * domain's (what a quota of 0 becomes), `onDone` reloads the account list.
+ */
+export function BulkImport({ domain, maxAccountSizeMb, onDone }: { domain: string; maxAccountSizeMb: number; onDone: () => Promise<void> }) {
   const [text, setText] = useState('');
-  const [file, setFile] = useState<File | null>(null);
   const [fileError, setFileError] = useState<string>();
-  const [dragging, setDragging] = useState(false);
   const [run, setRun] = useState<ImportRun>();
   const [stopping, setStopping] = useState(false);
   const cancel = useRef(false);
@@ -151,6 +153,8 @@ export function BulkImport({ domain, onDone }: { domain: string; onDone: () => P
   const running = run?.running === true;
 
   // Leaving the domain's page stops an import after its current row: rows are not created unseen.
+  // (Another tab of the page is not leaving it: DomainPage hides this one with display:none, as
+  // React's <Activity> would run this cleanup.)
   useEffect(
     () => () => {
       cancel.current = true;
@@ -158,8 +162,7 @@ export function BulkImport({ domain, onDone }: { domain: string; onDone: () => P
     [],
   );
 
-  const load = async (f: File | null) => {
-    setFile(f);
+  const load = async ([f]: readonly File[]) => {
     setFileError(undefined);
     if (!f) return;
     if (f.size > MAX_MB * 1024 * 1024) return setFileError(fmt(T.fileTooBig, { mb: MAX_MB }));
@@ -168,13 +171,6 @@ export function BulkImport({ domain, onDone }: { domain: string; onDone: () => P
     } catch (e) {
       setFileError(errorText(e));
     }
-  };
-
-  const drop = (e: DragEvent) => {
-    e.preventDefault();
-    setDragging(false);
-    const f = e.dataTransfer.files[0];
-    if (f && !running) void load(f);
   };
 
   const start = async () => {
@@ -208,60 +204,45 @@ export function BulkImport({ domain, onDone }: { domain: string; onDone: () => P
   const created = run ? run.results.filter((r) => r.status === 'ok').length : 0;
 
   return (
-    <Section title={T.title} description={fmt(T.help, { domain })}>
-      <Paper
-        withBorder
-        p="md"
-        maw={640}
-        onDragOver={(e) => {
-          e.preventDefault();
-          setDragging(true);
-        }}
-        onDragLeave={() => setDragging(false)}
-        onDrop={drop}
-        bg={dragging ? 'var(--mantine-primary-color-light)' : undefined}
-        data-testid="csv-drop"
-      >
-        <Stack gap="sm">
-          <Text size="sm">{T.drop}</Text>
-          <FileInput label={T.file} placeholder={T.filePlaceholder} accept=".csv,.txt,text/csv,text/plain" value={file} onChange={(f) => void load(f)} error={fileError} disabled={running} clearable />
-          <Textarea
-            label={T.text}
-            placeholder={T.textPlaceholder}
-            value={text}
-            onChange={(e) => setText(e.currentTarget.value)}
-            rows={6}
-            resize="vertical"
-            disabled={running}
-            error={plan && 'error' in plan ? plan.error : undefined}
-            styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
-            spellCheck={false}
-          />
-          {plan && 'rows' in plan && (
-            <Text size="sm">
-              {fmt(T.preview, { n: plan.rows.length })} {plan.rows.some((r) => r.problem) && fmt(T.previewRefused, { n: plan.rows.filter((r) => r.problem).length })}
-              {plan.ignored.length > 0 && ` ${fmt(T.ignored, { columns: plan.ignored.join(', ') })}`}
-            </Text>
-          )}
-          <Group>
-            <Button onClick={() => void start()} disabled={!plan || 'error' in plan || plan.rows.length === 0 || running} loading={running}>
-              {T.start}
+    <Section title={T.title} description={fmt(T.help, { domain, quota: maxAccountSizeMb > 0 ? fmt(T.quotaDomain, { n: maxAccountSizeMb }) : T.quotaUnlimited })}>
+      <Stack gap="sm" maw={640}>
+        <DropZone label={T.file} title={T.drop} accept=".csv,.txt,text/csv,text/plain" disabled={running} error={fileError} onFiles={load} />
+        <Textarea
+          label={T.text}
+          placeholder={T.textPlaceholder}
+          value={text}
+          onChange={(e) => setText(e.currentTarget.value)}
+          rows={6}
+          resize="vertical"
+          disabled={running}
+          error={plan && 'error' in plan ? plan.error : undefined}
+          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
+          spellCheck={false}
+        />
+        {plan && 'rows' in plan && (
+          <Text size="sm">
+            {fmt(T.preview, { n: plan.rows.length })} {plan.rows.some((r) => r.problem) && fmt(T.previewRefused, { n: plan.rows.filter((r) => r.problem).length })}
+            {plan.ignored.length > 0 && ` ${fmt(T.ignored, { columns: plan.ignored.join(', ') })}`}
+          </Text>
+        )}
+        <Group>
+          <Button onClick={() => void start()} disabled={!plan || 'error' in plan || plan.rows.length === 0 || running} loading={running}>
+            {T.start}
+          </Button>
+          {running && (
+            <Button
+              variant="default"
+              loading={stopping}
+              onClick={() => {
+                cancel.current = true;
+                setStopping(true);
+              }}
+            >
+              {T.cancel}
             </Button>
-            {running && (
-              <Button
-                variant="default"
-                loading={stopping}
-                onClick={() => {
-                  cancel.current = true;
-                  setStopping(true);
-                }}
-              >
-                {T.cancel}
-              </Button>
-            )}
-          </Group>
-        </Stack>
-      </Paper>
+          )}
+        </Group>
+      </Stack>
       {run && (
         <Stack gap="xs" maw={640}>
           <Group gap="sm" wrap="nowrap">

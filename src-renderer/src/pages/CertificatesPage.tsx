@@ -2,13 +2,13 @@
 // look, a generator (self-signed, or issued by the server's local CA that a classroom installs
 // once), an import of PEM or PFX files (dropped on the page or chosen, several at once: a
 // certificate, its chain and its key may come in separate files), and the CA certificate to hand out.
-import { useRef, useState, type DragEvent } from 'react';
-import { Alert, Badge, Button, Checkbox, Group, List, Paper, PasswordInput, Progress, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { useState } from 'react';
+import { Alert, Badge, Button, Checkbox, Group, List, PasswordInput, Progress, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import type { CertificateExport, CertificateInfo } from '../../../src-main/shared/model/entities';
 import type { CertificateImport } from '../../../src-main/shared/ipc/contract';
 import { ApiCallError, call } from '../api';
 import { fmt, strings } from '../i18n';
-import { ActionButton, DataTable, errorText, PageFrame, RemoveButton, RowActions, Section, SubmitForm, downloadFile, useAsync, useFeedback, yesNo, type Column } from './shared';
+import { ActionButton, DataTable, DropZone, errorText, PageFrame, RemoveButton, RowActions, Section, SubmitForm, downloadFile, useAsync, useFeedback, yesNo, type Column } from './shared';
 
 const T = strings({
   title: 'SSL certificates',
@@ -38,7 +38,6 @@ const T = strings({
   dropZone: 'Certificate files',
   dropHere: 'Drop the certificate files here',
   fileHint: 'PEM (.pem, .crt, .key): the certificate, its chain and its key, in one file or several. PFX/P12: as exported from Windows.',
-  chooseFiles: 'Choose files…',
   chooseFile: 'drop or choose the PEM or PFX files first',
   clearFiles: 'Clear files',
   pfxFile: 'PFX/P12: certificate, chain and key',
@@ -134,8 +133,6 @@ export function CertificatesPage() {
   const [genLocalCa, setGenLocalCa] = useState(false);
 
   const [files, setFiles] = useState<Staged[]>([]);
-  const [hover, setHover] = useState(false);
-  const picker = useRef<HTMLInputElement>(null);
   const [passphrase, setPassphrase] = useState('');
   const [impName, setImpName] = useState('');
   const [warnings, setWarnings] = useState<readonly string[]>([]);
@@ -193,20 +190,6 @@ export function CertificatesPage() {
     const read = await Promise.all(list.map(readStaged));
     setFiles((cur) => stage(cur, read));
     setImpName((n) => (n.trim() === '' ? list[0]!.name.replace(/\.[^.]+$/, '') : n));
-  };
-
-  // Plain HTML5 drag and drop; dragover must be cancelled for the drop to happen at all.
-  const dragOver = (e: DragEvent) => {
-    e.preventDefault();
-    setHover(true);
-  };
-  const dragLeave = (e: DragEvent) => {
-    if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setHover(false);
-  };
-  const drop = (e: DragEvent) => {
-    e.preventDefault();
-    setHover(false);
-    void addFiles(Array.from(e.dataTransfer.files));
   };
 
   const columns: Column<CertificateInfo>[] = [
@@ -282,59 +265,13 @@ export function CertificatesPage() {
         </Section>
         <Section title={T.importTitle}>
           <SubmitForm label={T.importTitle} submit={T.import} onSubmit={importFiles} loading={fb.busy === 'import'}>
-            <Paper
-              withBorder
-              p="lg"
-              role="group"
-              aria-label={T.dropZone}
-              data-hover={hover || undefined}
-              onDragEnter={dragOver}
-              onDragOver={dragOver}
-              onDragLeave={dragLeave}
-              onDrop={drop}
-              style={{
-                borderStyle: 'dashed',
-                borderWidth: 2,
-                textAlign: 'center',
-                borderColor: hover ? 'var(--mantine-color-blue-6)' : fb.error('impFile') ? 'var(--mantine-color-red-6)' : undefined,
-                background: hover ? 'var(--mantine-color-blue-light)' : undefined,
-              }}
-            >
-              <Stack gap="xs" align="center">
-                <Text fw={500}>{T.dropHere}</Text>
-                <Text size="xs" c="dimmed">
-                  {T.fileHint}
-                </Text>
-                <Group gap="xs">
-                  <Button variant="light" size="xs" onClick={() => picker.current?.click()}>
-                    {T.chooseFiles}
-                  </Button>
-                  {files.length > 0 && (
-                    <Button variant="subtle" size="xs" onClick={() => setFiles([])}>
-                      {T.clearFiles}
-                    </Button>
-                  )}
-                </Group>
-                <input
-                  ref={picker}
-                  type="file"
-                  multiple
-                  hidden
-                  accept={ACCEPT}
-                  aria-label={T.chooseFiles}
-                  onChange={(e) => {
-                    void addFiles(Array.from(e.currentTarget.files ?? []));
-                    // The same file chosen again must fire change again.
-                    e.currentTarget.value = '';
-                  }}
-                />
-              </Stack>
-            </Paper>
-            {fb.error('impFile') && (
-              <Text size="sm" c="red">
-                {fb.error('impFile')}
-              </Text>
-            )}
+            <DropZone label={T.dropZone} title={T.dropHere} hint={T.fileHint} accept={ACCEPT} multiple error={fb.error('impFile')} onFiles={addFiles}>
+              {files.length > 0 && (
+                <Button variant="subtle" size="xs" onClick={() => setFiles([])}>
+                  {T.clearFiles}
+                </Button>
+              )}
+            </DropZone>
             {files.length > 0 && (
               <Stack gap={4} data-testid="staged-files">
                 <List size="sm">

@@ -1,6 +1,6 @@
 // One domain, as hMailAdmin's domain node: its General, Names, Limits and DKIM settings, and its
 // accounts (with an import from CSV), aliases and distribution lists, one tab each.
-import { useEffect, useState, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Anchor, Button, Code, Group, Loader, NumberInput, PasswordInput, Select, SimpleGrid, Stack, Switch, Tabs, Text, TextInput } from '@mantine/core';
 import type { Account, Alias, DkimInfo, Domain } from '../../../src-main/shared/model/entities';
 import { call } from '../api';
@@ -131,6 +131,9 @@ export function DomainPage({ domainId }: { domainId: number }) {
           setTab((v as Tab | null) ?? 'accounts');
         }}
         keepMounted={false}
+        // A kept panel is hidden with display:none: React's <Activity>, Mantine's default, would run
+        // its effects' cleanups as if it had left (and BulkImport's cancels the import).
+        keepMountedMode="display-none"
       >
         <Tabs.List>
           <Tabs.Tab value="general">{T.tabGeneral}</Tabs.Tab>
@@ -141,9 +144,10 @@ export function DomainPage({ domainId }: { domainId: number }) {
           <Tabs.Tab value="aliases">{T.tabAliases}</Tabs.Tab>
           <Tabs.Tab value="lists">{T.tabLists}</Tabs.Tab>
         </Tabs.List>
+        {/* Keyed by the domain: another domain's forms start from its own values. */}
         <Tabs.Panel value="general" pt="md">
           {loaded((domain) => (
-            <GeneralTab domain={domain} fb={fb} reload={data.reload} />
+            <GeneralTab key={domain.id} domain={domain} fb={fb} reload={data.reload} />
           ))}
         </Tabs.Panel>
         <Tabs.Panel value="names" pt="md">
@@ -153,7 +157,7 @@ export function DomainPage({ domainId }: { domainId: number }) {
         </Tabs.Panel>
         <Tabs.Panel value="limits" pt="md">
           {loaded((domain) => (
-            <LimitsTab domain={domain} fb={fb} reload={data.reload} />
+            <LimitsTab key={domain.id} domain={domain} fb={fb} reload={data.reload} />
           ))}
         </Tabs.Panel>
         <Tabs.Panel value="dkim" pt="md">
@@ -162,7 +166,7 @@ export function DomainPage({ domainId }: { domainId: number }) {
         {/* Kept mounted: an import in progress goes on, and its report stays, while another tab is open. */}
         <Tabs.Panel value="accounts" pt="md" keepMounted>
           <AddressTab spec={accountsTab()} data={d} fb={fb} reload={data.reload}>
-            {d && <BulkImport domain={name} onDone={data.reload} />}
+            {d && <BulkImport domain={name} maxAccountSizeMb={d.domain.maxAccountSizeMb} onDone={data.reload} />}
           </AddressTab>
         </Tabs.Panel>
         <Tabs.Panel value="aliases" pt="md">
@@ -306,21 +310,27 @@ interface SettingsTabProps {
   readonly reload: () => Promise<void>;
 }
 
-/** A form's values, from the stored domain; a reload (after a save) brings the stored values back. */
-function useDraft<V extends object>(domain: Domain, pick: (d: Domain) => V): [V, <K extends keyof V>(key: K, value: V[K]) => void] {
+/**
+ * A form's values, from the stored domain. What is typed stays until it is saved, whatever reloads
+ * the domain meanwhile (an import that finished, a name added); `saved(domain)` then shows what
+ * the server stored.
+ */
+function useDraft<V extends object>(domain: Domain, pick: (d: Domain) => V): [V, <K extends keyof V>(key: K, value: V[K]) => void, (saved: Domain) => void] {
   const [draft, setDraft] = useState(() => pick(domain));
-  useEffect(() => setDraft(pick(domain)), [domain]);
-  return [draft, (key, value) => setDraft((v) => ({ ...v, [key]: value }))];
+  return [draft, (key, value) => setDraft((v) => ({ ...v, [key]: value })), (saved) => setDraft(pick(saved))];
 }
 
 /** hMailAdmin's domain General tab: enabled, catch-all, plus addressing. */
 function GeneralTab({ domain, fb, reload }: SettingsTabProps) {
-  const [v, set] = useDraft(domain, (d) => ({ enabled: d.enabled, catchAll: d.catchAll, plusAddressing: d.plusAddressing, plusAddressingChar: d.plusAddressingChar }));
+  const [v, set, saved] = useDraft(domain, (d) => ({ enabled: d.enabled, catchAll: d.catchAll, plusAddressing: d.plusAddressing, plusAddressingChar: d.plusAddressingChar }));
   const save = () =>
     fb.run('general', () => call<Domain>('domains', 'update', { id: domain.id, ...v, catchAll: qualify(v.catchAll, domain.name) }), {
       fields: sameFields(Object.keys(v)),
       success: true,
-      after: reload,
+      after: (d) => {
+        saved(d);
+        return reload();
+      },
     });
   return (
     <SubmitForm label={T.tabGeneral} submit={T.save} onSubmit={save} loading={fb.busy === 'general'} maw={520}>
@@ -398,7 +408,7 @@ function NamesTab({ domain, fb, reload }: SettingsTabProps) {
 
 /** hMailAdmin's Limits tab: sizes and counts, 0 (shown empty, "Unlimited") for none. */
 function LimitsTab({ domain, fb, reload }: SettingsTabProps) {
-  const [v, set] = useDraft(domain, (d) => Object.fromEntries(LIMITS.map((k) => [k, d[k] === 0 ? '' : d[k]])) as Record<LimitKey, number | string>);
+  const [v, set, saved] = useDraft(domain, (d) => Object.fromEntries(LIMITS.map((k) => [k, d[k] === 0 ? '' : d[k]])) as Record<LimitKey, number | string>);
   const labels: Record<LimitKey, readonly [string, string | undefined]> = {
     maxMessageSizeKb: [T.maxMessageSize, T.maxMessageSizeHint],
     maxSizeMb: [T.maxSize, T.maxSizeHint],
@@ -409,7 +419,14 @@ function LimitsTab({ domain, fb, reload }: SettingsTabProps) {
   };
   const save = () => {
     const input = Object.fromEntries(LIMITS.map((k) => [k, v[k] === '' ? 0 : numberValue(v[k])]));
-    return fb.run('limits', () => call<Domain>('domains', 'update', { id: domain.id, ...input }), { fields: sameFields(LIMITS), success: true, after: reload });
+    return fb.run('limits', () => call<Domain>('domains', 'update', { id: domain.id, ...input }), {
+      fields: sameFields(LIMITS),
+      success: true,
+      after: (d) => {
+        saved(d);
+        return reload();
+      },
+    });
   };
   return (
     <SubmitForm label={T.tabLimits} submit={T.save} onSubmit={save} loading={fb.busy === 'limits'} maw={640}>

@@ -1,10 +1,10 @@
 // A domain's distribution lists (hMailAdmin's "Distribution lists" node): one address that
 // delivers to several. The table of lists with an add form; for the chosen list, its settings
 // (who may send to it) and its members.
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Anchor, Select, SimpleGrid, Stack, Switch, TextInput } from '@mantine/core';
 import type { DistributionList, ListMode } from '../../../src-main/shared/model/entities';
-import { ApiCallError, call } from '../api';
+import { call } from '../api';
 import { fmt, strings } from '../i18n';
 import { ActionButton, DataTable, RemoveButton, RowActions, Section, SmallButton, SubmitForm, useAsync, useEvent, yesNo, type Column, type Feedback } from './shared';
 
@@ -36,7 +36,6 @@ const T = strings({
   } satisfies Record<ListMode, string>,
   announcer: 'Announcer',
   announcerHint: 'The address allowed to send to the list.',
-  announcerNeeded: 'an announcements list needs the address allowed to send',
   requireAuth: 'Require SMTP authentication',
   requireAuthHint: 'The sender must log on; the address that counts is the one logged on, so nobody can send with a member\'s address.',
   listTitle: 'List {address}',
@@ -46,6 +45,7 @@ const T = strings({
   memberHint: 'An account of this server or an address elsewhere; the name alone gets @{domain}.',
   addMember: 'Add member',
   removeMember: 'Remove',
+  removeMemberName: 'Remove {name}',
   memberRemoved: 'Removed',
   membersEmpty: 'No members yet: mail to this list reaches nobody. Add the addresses it delivers to.',
 });
@@ -80,11 +80,6 @@ function ModeInputs({ domain, mode, setMode, announcer, setAnnouncer, fb, prefix
 /** The input names that show each server field's error, in the add form or the settings form. */
 const fieldsOf = (prefix: string) => ({ address: `${prefix}-address`, mode: `${prefix}-mode`, announcer: `${prefix}-announcer`, requireAuth: `${prefix}-requireAuth`, enabled: `${prefix}-enabled` });
 
-/** The server takes any announcer on update: an announcements list without one would accept no mail, so it is refused here. */
-function checkAnnouncer(mode: ListMode, announcer: string): void {
-  if (mode === 'announcements' && announcer.trim() === '') throw new ApiCallError({ code: 'VALIDATION', message: T.announcerNeeded, field: 'announcer' });
-}
-
 export function ListsTab({ domain, fb, qualify }: Props) {
   const lists = useAsync(() => call<DistributionList[]>('lists', 'list', { domain }), [domain]);
   const [selectedId, setSelectedId] = useState<number>();
@@ -99,23 +94,16 @@ export function ListsTab({ domain, fb, qualify }: Props) {
   });
 
   const add = () =>
-    fb.run(
-      'add-list',
-      async () => {
-        checkAnnouncer(mode, announcer);
-        return call<DistributionList>('lists', 'add', { address: qualify(address), mode, announcer: mode === 'announcements' ? qualify(announcer) : '' });
+    fb.run('add-list', () => call<DistributionList>('lists', 'add', { address: qualify(address), mode, announcer: mode === 'announcements' ? qualify(announcer) : '' }), {
+      fields: fieldsOf('new-list'),
+      success: true,
+      after: (l) => {
+        setAddress('');
+        setAnnouncer('');
+        setSelectedId(l.id);
+        return lists.reload();
       },
-      {
-        fields: fieldsOf('new-list'),
-        success: true,
-        after: (l) => {
-          setAddress('');
-          setAnnouncer('');
-          setSelectedId(l.id);
-          return lists.reload();
-        },
-      },
-    );
+    });
 
   const columns: Column<DistributionList>[] = [
     {
@@ -154,7 +142,11 @@ export function ListsTab({ domain, fb, qualify }: Props) {
   );
 }
 
-/** One list: its settings, then its members. */
+/**
+ * One list (keyed by its id): its settings, then its members. The settings typed stay until they
+ * are saved, whatever reloads the list meanwhile (a member added, a change elsewhere); the save
+ * then shows what the server stored.
+ */
 function ListEditor({ list, domain, fb, qualify, reload }: Props & { list: DistributionList; reload: () => Promise<void> }) {
   const [enabled, setEnabled] = useState(list.enabled);
   const [mode, setMode] = useState(list.mode);
@@ -162,23 +154,19 @@ function ListEditor({ list, domain, fb, qualify, reload }: Props & { list: Distr
   const [requireAuth, setRequireAuth] = useState(list.requireAuth);
   const [member, setMember] = useState('');
 
-  // A reload (after a save, or a change elsewhere) brings the stored values back into the form.
-  useEffect(() => {
-    setEnabled(list.enabled);
-    setMode(list.mode);
-    setAnnouncer(list.announcer);
-    setRequireAuth(list.requireAuth);
-  }, [list]);
-
+  // An announcements list without an announcer is refused by the server, next to the field.
   const save = () =>
-    fb.run(
-      'save-list',
-      async () => {
-        checkAnnouncer(mode, announcer);
-        return call<DistributionList>('lists', 'update', { id: list.id, enabled, mode, announcer: mode === 'announcements' ? qualify(announcer) : announcer, requireAuth });
+    fb.run('save-list', () => call<DistributionList>('lists', 'update', { id: list.id, enabled, mode, announcer: mode === 'announcements' ? qualify(announcer) : announcer, requireAuth }), {
+      fields: fieldsOf('list'),
+      success: true,
+      after: (l) => {
+        setEnabled(l.enabled);
+        setMode(l.mode);
+        setAnnouncer(l.announcer);
+        setRequireAuth(l.requireAuth);
+        return reload();
       },
-      { fields: fieldsOf('list'), success: true, after: reload },
-    );
+    });
 
   const addMember = () =>
     fb.run('add-member', () => call<DistributionList>('lists', 'addMember', { listId: list.id, address: qualify(member) }), {
@@ -197,6 +185,7 @@ function ListEditor({ list, domain, fb, qualify, reload }: Props & { list: Distr
       cell: (m) => (
         <ActionButton
           label={T.removeMember}
+          name={fmt(T.removeMemberName, { name: m })}
           feedback={fb}
           runKey={`remove-member-${m}`}
           action={() => call<DistributionList>('lists', 'removeMember', { listId: list.id, address: m })}

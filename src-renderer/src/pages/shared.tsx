@@ -1,10 +1,10 @@
 // What every page of the settings tree shares: loading with reload, live events, running an
 // action with its outcome (field errors next to their input, other errors in a red alert at the
 // top, "Saved" after a success), forms and modal editors with their buttons, buttons that run an
-// action (after asking first, for Remove and Restore defaults), a table with its empty state, and
-// a form over server settings that sends only the keys that changed.
-import { useCallback, useEffect, useRef, useState, type ChangeEvent, type DependencyList, type FormEvent, type ReactNode } from 'react';
-import { Alert, Button, Group, Loader, Modal, Select, Stack, Table, Text, Title, type ButtonProps, type MantineColor, type MantineSize, type MantineSpacing, type ModalProps } from '@mantine/core';
+// action (after asking first, for Remove and Restore defaults), a table with its empty state, a
+// zone to drop files on, and a form over server settings that sends only the keys that changed.
+import { useCallback, useEffect, useRef, useState, type ChangeEvent, type DependencyList, type DragEvent, type FormEvent, type ReactNode } from 'react';
+import { Alert, Button, Group, Loader, Modal, Paper, Select, Stack, Table, Text, Title, type ButtonProps, type MantineColor, type MantineSize, type MantineSpacing, type ModalProps } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { ApiCallError, call, onEvent } from '../api';
 import type { MainEvents } from '../../../src-main/shared/ipc/contract';
@@ -23,6 +23,8 @@ const T = strings({
   unknownError: 'Something went wrong',
   yes: 'Yes',
   no: 'No',
+  chooseFile: 'Choose a file…',
+  chooseFiles: 'Choose files…',
   states: { listening: 'listening', failed: 'failed', stopped: 'stopped', disabled: 'disabled' } satisfies Record<ListenerState, string>,
 });
 
@@ -367,10 +369,10 @@ export function SmallButton({ label, onClick, variant = 'light' }: { label: stri
   );
 }
 
-/** A small button that runs an action at once (Send now, Unban …). */
-export function ActionButton<R>({ label, variant = 'light', ...action }: ActionProps<R> & { label: string; variant?: ButtonProps['variant'] }) {
+/** A small button that runs an action at once (Send now, Unban …); `name`: its accessible name when the label alone is vague in a table ("Remove INBOX"). */
+export function ActionButton<R>({ label, name, variant = 'light', ...action }: ActionProps<R> & { label: string; name?: string; variant?: ButtonProps['variant'] }) {
   return (
-    <Button size="xs" variant={variant} loading={action.feedback.busy === action.runKey} onClick={() => void runAction(action)}>
+    <Button size="xs" variant={variant} aria-label={name} loading={action.feedback.busy === action.runKey} onClick={() => void runAction(action)}>
       {label}
     </Button>
   );
@@ -379,15 +381,17 @@ export function ActionButton<R>({ label, variant = 'light', ...action }: ActionP
 /** A ConfirmButton whose confirmation runs an action (Remove, Restore defaults, Clear …). */
 export function ConfirmActionButton<R>({
   label,
+  name,
   title,
   message,
   color,
   size,
   ...action
-}: ActionProps<R> & { label: string; title: string; message: ReactNode; color?: MantineColor; size?: MantineSize }) {
+}: ActionProps<R> & { label: string; name?: string; title: string; message: ReactNode; color?: MantineColor; size?: MantineSize }) {
   return (
     <ConfirmButton
       label={label}
+      name={name}
       title={title}
       message={message}
       color={color}
@@ -401,6 +405,7 @@ export function ConfirmActionButton<R>({
 /** A button that asks in a modal first; the modal's own button (`confirmLabel`) does it. */
 export function ConfirmButton({
   label,
+  name,
   confirmLabel = label,
   title,
   message,
@@ -410,6 +415,8 @@ export function ConfirmButton({
   loading,
 }: {
   label: string;
+  /** The button's accessible name, when it says more than `label` (which it must start with). */
+  name?: string;
   confirmLabel?: string;
   title: string;
   message: ReactNode;
@@ -421,7 +428,7 @@ export function ConfirmButton({
   const [opened, { open, close }] = useDisclosure(false);
   return (
     <>
-      <Button size={size} color={color} variant="light" onClick={open} loading={loading}>
+      <Button size={size} color={color} variant="light" aria-label={name} onClick={open} loading={loading}>
         {label}
       </Button>
       <Modal opened={opened} onClose={close} title={title} centered>
@@ -491,6 +498,112 @@ export function RestoreDefaultsButton({ feedback, ns, title, message, after }: {
 /** The "Connection security" Select of a port or an outgoing connection. */
 export function SecuritySelect({ label, value, onChange, error }: { label: string; value: PortSecurity; onChange: (v: PortSecurity) => void; error: string | undefined }) {
   return <Select label={label} data={[...SECURITY_OPTIONS]} value={value} onChange={(v) => v && onChange(v as PortSecurity)} allowDeselect={false} error={error} />;
+}
+
+/**
+ * A zone to drop files on (plain HTML5 drag and drop), with a "Choose files…" button for the
+ * keyboard and for those who do not drag: both hand the files to `onFiles` (only the first one
+ * unless `multiple`). It is a group named `label`; `data-hover` is set while files are over it.
+ */
+export function DropZone({
+  label,
+  title,
+  hint,
+  accept,
+  multiple = false,
+  disabled = false,
+  error,
+  onFiles,
+  children,
+}: {
+  label: string;
+  /** What to drop, in bold. */
+  title: string;
+  hint?: ReactNode;
+  /** The file picker's `accept` (".csv,text/csv"). */
+  accept: string;
+  multiple?: boolean;
+  disabled?: boolean;
+  /** Shown under the zone, whose border turns red. */
+  error?: string | undefined;
+  onFiles: (files: File[]) => unknown;
+  /** More buttons beside "Choose" (Clear …). */
+  children?: ReactNode;
+}) {
+  const [hover, setHover] = useState(false);
+  const picker = useRef<HTMLInputElement>(null);
+  const choose = multiple ? T.chooseFiles : T.chooseFile;
+  const take = (files: FileList | null) => {
+    const list = Array.from(files ?? []);
+    if (list.length > 0 && !disabled) void onFiles(multiple ? list : list.slice(0, 1));
+  };
+  // dragover must be cancelled for the drop to happen at all.
+  const over = (e: DragEvent) => {
+    e.preventDefault();
+    if (!disabled) setHover(true);
+  };
+  return (
+    <Stack gap={4}>
+      <Paper
+        withBorder
+        p="md"
+        role="group"
+        aria-label={label}
+        data-hover={hover || undefined}
+        onDragEnter={over}
+        onDragOver={over}
+        onDragLeave={(e) => {
+          // Moving onto a child is not leaving.
+          if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setHover(false);
+        }}
+        onDrop={(e) => {
+          e.preventDefault();
+          setHover(false);
+          take(e.dataTransfer.files);
+        }}
+        style={{
+          borderStyle: 'dashed',
+          borderWidth: 2,
+          textAlign: 'center',
+          borderColor: hover ? 'var(--mantine-color-blue-6)' : error ? 'var(--mantine-color-red-6)' : undefined,
+          background: hover ? 'var(--mantine-color-blue-light)' : undefined,
+        }}
+      >
+        <Stack gap="xs" align="center">
+          <Text fw={500}>{title}</Text>
+          {hint !== undefined && (
+            <Text size="xs" c="dimmed">
+              {hint}
+            </Text>
+          )}
+          <Group gap="xs">
+            <Button variant="light" size="xs" disabled={disabled} onClick={() => picker.current?.click()}>
+              {choose}
+            </Button>
+            {children}
+          </Group>
+          <input
+            ref={picker}
+            type="file"
+            multiple={multiple}
+            hidden
+            accept={accept}
+            aria-label={choose}
+            onChange={(e) => {
+              take(e.currentTarget.files);
+              // The same file chosen again must fire change again.
+              e.currentTarget.value = '';
+            }}
+          />
+        </Stack>
+      </Paper>
+      {error !== undefined && (
+        <Text size="sm" c="red">
+          {error}
+        </Text>
+      )}
+    </Stack>
+  );
 }
 
 export interface Column<R> {
