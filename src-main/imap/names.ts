@@ -10,12 +10,24 @@ export function toStoreName(wire: string, delimiter: string): string {
   if (!isValidMailboxUtf7(wire)) throw new InvalidName('Invalid mailbox name (modified UTF-7 expected)');
   const decoded = decodeMailboxName(wire);
   if (delimiter !== '/' && decoded.includes('/')) throw new InvalidName('"/" is not allowed in mailbox names');
-  const parts = decoded.split(delimiter);
+  return checkStoreName(delimiter === '/' ? decoded : decoded.split(delimiter).join('/'), delimiter);
+}
+
+/**
+ * The rules every mailbox name follows, for a name already in store form ("/" between levels,
+ * Unicode): what IMAP takes from the wire and what the admin API may create. A level cannot hold
+ * the wire delimiter (with "." configured, "v1.2" would reach clients as v1 › 2, a mailbox they
+ * could never name). Returns the name with INBOX folded to capitals at the first level.
+ */
+export function checkStoreName(name: string, delimiter: string): string {
+  if (delimiter !== '/' && name.includes(delimiter)) throw new InvalidName(`"${delimiter}" is the IMAP hierarchy delimiter: it is not allowed in mailbox names`);
+  const parts = name.split('/');
   if (parts.some((p) => p === '')) throw new InvalidName('Empty level in mailbox name');
+  // Lone surrogates have no modified UTF-7 form (a wire name never decodes to one).
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  if (/[*%\u0000-\u001f\u007f]/.test(decoded)) throw new InvalidName('Invalid character in mailbox name');
+  if (/[*%\u0000-\u001f\u007f]|\p{Cs}/u.test(name)) throw new InvalidName('Invalid character in mailbox name');
   if (parts[0]!.toUpperCase() === 'INBOX') parts[0] = 'INBOX';
-  if (decoded.length > 500 || parts.length > 20) throw new InvalidName('Mailbox name too long');
+  if (name.length > 500 || parts.length > 20) throw new InvalidName('Mailbox name too long');
   return parts.join('/');
 }
 

@@ -462,6 +462,48 @@ export class MailboxStore {
     return removed;
   }
 
+  /**
+   * The admin's "Empty account": every message of every mailbox goes, the mailboxes stay. One
+   * transaction (taking the write lock up front, so a write of another process makes it wait, then
+   * fail whole) drops the rows, sets the account's size to 0 and raises each emptied mailbox's
+   * HIGHESTMODSEQ as an EXPUNGE does: a failure changes nothing. After the commit the sessions
+   * hear EXPUNGE and the files go; mail delivered after the commit has rows and files of its own
+   * and is not touched. Returns how many messages were removed.
+   */
+  async emptyAccount(accountId: number): Promise<number> {
+    const rows = this.db.prepare('SELECT m.mailbox_id AS mailboxId, m.uid, m.file FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.account_id = ? ORDER BY m.mailbox_id, m.uid');
+    const drop = this.db.prepare('DELETE FROM messages WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = ?)');
+    const byMailbox = new Map<number, number[]>();
+    const files: string[] = [];
+    try {
+      this.db
+        .transaction(() => {
+          for (const r of rows.all(accountId) as { mailboxId: number; uid: number; file: string }[]) {
+            let uids = byMailbox.get(r.mailboxId);
+            if (!uids) byMailbox.set(r.mailboxId, (uids = []));
+            uids.push(r.uid);
+            files.push(r.file);
+          }
+          if (!files.length) return;
+          drop.run(accountId);
+          // Nothing of the account is left: 0 is its true size (and mends any drift of the counter).
+          this.db.prepare('UPDATE accounts SET size_bytes = 0 WHERE id = ?').run(accountId);
+          for (const id of byMailbox.keys()) this.stmts.modseq.get(id);
+        })
+        .immediate();
+    } catch (e) {
+      if (String((e as { code?: unknown }).code).startsWith('SQLITE_BUSY')) throw new StoreError('TEMP', 'The mail store is busy (another process is writing to it): nothing was removed, try again');
+      throw e;
+    }
+    for (const [mailboxId, uids] of byMailbox) this.events.emit({ kind: 'expunged', mailboxId, uids });
+    // Only once the rows are gone: a crash before this leaves files without rows (the start-up
+    // reconcile indexes them into INBOX again: they come back, never a row without its file). A
+    // file that cannot be removed now is left to that same reconcile, not reported as a failure
+    // of an empty that every client already sees.
+    await Promise.allSettled(files.map((f) => this.files.remove(f)));
+    return files.length;
+  }
+
   /** Bytes the account may still take under its quota and its domain's size limit (Infinity without either). */
   room(accountId: number): number {
     return accountRoomOf(this.stmts.room.get(accountId) as Parameters<typeof accountRoomOf>[0]).bytes;

@@ -1,7 +1,8 @@
 // An account's folders for the admin (hMailAdmin's account dialog, Advanced tab): the list with
 // counts and sizes, add and remove, and "Empty account". Every change goes through the IMAP
-// store's own methods (the ones CREATE, DELETE, STORE and EXPUNGE use), so the same rules hold and
-// the IMAP sessions watching hear of it (EXPUNGE, the mailbox gone) as if another client did it.
+// store (the methods CREATE and DELETE use, and its one-transaction emptyAccount), with the names
+// checked by the rules IMAP uses, so the IMAP sessions watching hear of it (EXPUNGE, the mailbox
+// gone) as if another client did it.
 import type { MainApiImpl } from '../../shared/ipc/contract';
 import type { FolderInfo } from '../../shared/model/entities';
 import type { ConfigRepo } from '../../store/config-repo';
@@ -9,6 +10,7 @@ import type { MailStore } from '../../store/mail-store';
 import type { MailboxStore } from '../../store/mailboxes';
 import { StoreError } from '../../store/errors';
 import { ApiError } from '../../shared/ipc/errors';
+import { checkStoreName, InvalidName } from '../../imap/names';
 import { guard } from '../services';
 
 export interface FolderApiDeps {
@@ -27,27 +29,18 @@ export interface FolderApi {
   readonly empty: Accounts['empty'];
 }
 
-/** The store's name: "/" between levels, INBOX in capitals at the first level (as IMAP folds it). */
-function storeName(name: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw new ApiError('VALIDATION', 'no control characters in a folder name', 'name');
-  const parts = name.split('/');
-  if (parts[0]!.toUpperCase() === 'INBOX') parts[0] = 'INBOX';
-  return parts.join('/');
-}
-
 /**
- * Runs a store call about the folder `name`: its errors become ApiError on the field 'name'. The
+ * Runs a store call: its errors become ApiError (on `field`: 'name' for a call about a folder). The
  * store's PERM (INBOX cannot go) is a refused request, not a refused administrator: it becomes
  * VALIDATION (UNAUTHORIZED means a missing logon: HTTP 401 in the web admin).
  */
-async function onName<T>(fn: () => T | Promise<T>): Promise<T> {
+async function onStore<T>(fn: () => T | Promise<T>, field?: string): Promise<T> {
   try {
     return await fn();
   } catch (e) {
     if (!(e instanceof StoreError)) throw e;
     return guard(() => {
-      throw new StoreError(e.code === 'PERM' ? 'PARAMS' : e.code, e.message, e.field ?? 'name');
+      throw new StoreError(e.code === 'PERM' ? 'PARAMS' : e.code, e.message, e.field ?? field);
     });
   }
 }
@@ -55,6 +48,20 @@ async function onName<T>(fn: () => T | Promise<T>): Promise<T> {
 export function createFolderApi({ repo, mailboxes, changed }: FolderApiDeps): FolderApi {
   /** NOT_FOUND for an unknown account, checked first: the store's list() would make an INBOX for it. */
   const account = (id: number) => guard(() => repo.getAccount(id));
+  /**
+   * The store's name for `name` under the rules IMAP names follow (imap/names.ts), with today's
+   * hierarchy delimiter: a folder made here must be one every client can name, select and delete.
+   * Removal skips only the delimiter rule: a folder named with it (made before the delimiter was
+   * changed) is one no client can delete, so the admin must be able to.
+   */
+  const storeName = (name: string, forRemoval = false): string => {
+    try {
+      return checkStoreName(name, forRemoval ? '/' : repo.getSettings()['imap.hierarchyDelimiter']);
+    } catch (e) {
+      if (e instanceof InvalidName) throw new ApiError('VALIDATION', e.message, 'name');
+      throw e;
+    }
+  };
   const list = (id: number): FolderInfo[] => {
     account(id);
     return mailboxes.list(id).map((box) => {
@@ -68,7 +75,7 @@ export function createFolderApi({ repo, mailboxes, changed }: FolderApiDeps): Fo
 
     addFolder: async ({ id, name }) => {
       account(id);
-      await onName(() => mailboxes.create(id, storeName(name)));
+      await onStore(() => mailboxes.create(id, storeName(name)), 'name');
       changed('accounts');
       return list(id);
     },
@@ -76,30 +83,19 @@ export function createFolderApi({ repo, mailboxes, changed }: FolderApiDeps): Fo
     removeFolder: async ({ id, name }) => {
       account(id);
       // Its messages go with it: rows in the store's transaction, then their files.
-      await onName(() => mailboxes.delete(id, storeName(name)));
+      await onStore(() => mailboxes.delete(id, storeName(name, true)), 'name');
       changed('accounts');
       return list(id);
     },
 
     /**
-     * hMailServer's "Empty account": every message of every folder goes, the folders stay. Done
-     * the way an IMAP client does it, folder by folder: \Deleted on all, then EXPUNGE of those
-     * UIDs. Each step is a store transaction that publishes to the sessions watching; the expunge
-     * drops the rows (and the account's size) first and the files after the commit, so a crash
-     * leaves at worst messages marked \Deleted or files that the start-up reconcile indexes again:
-     * never a row without its file. Both calls of a folder run in one turn of the event loop, so
-     * no delivery lands between them.
+     * hMailServer's "Empty account": every message of every folder goes, the folders stay. One
+     * store transaction (all or nothing; a busy store is UNAVAILABLE with nothing removed), then
+     * the IMAP sessions watching hear EXPUNGE and the files go.
      */
     empty: async ({ id }) => {
       account(id);
-      const removing: Promise<number[]>[] = [];
-      for (const box of mailboxes.list(id)) {
-        const uids = [...mailboxes.uidList(box.id)];
-        if (!uids.length) continue;
-        mailboxes.storeFlags(box.id, uids, 'add', ['\\Deleted']);
-        removing.push(mailboxes.expunge(id, box.id, uids));
-      }
-      const removed = (await Promise.all(removing)).reduce((n, uids) => n + uids.length, 0);
+      const removed = await onStore(() => mailboxes.emptyAccount(id));
       if (removed) changed('accounts');
       return removed;
     },
