@@ -2,8 +2,14 @@
 // the Electron preload (IPC), or, in a browser, the web admin's HTTP API (POST /api/<ns>.<method>
 // with the session's CSRF token; events over EventSource). Results arrive as ApiResult and are
 // unwrapped here.
-import type { ApiErrorData, ApiResult } from '../../src-main/shared/ipc/errors';
+import { z } from 'zod';
+import { ApiError, type ApiErrorData, type ApiResult } from '../../src-main/shared/ipc/errors';
 import type { MainEvents } from '../../src-main/shared/ipc/contract';
+import { validateInput } from '../../src-main/shared/ipc/validate';
+
+// zod compiles its validators with `new Function` unless told not to, and the app's CSP has no
+// 'unsafe-eval' (it would be refused and reported on the console).
+z.config({ jitless: true });
 
 type Bridge = Record<string, Record<string, (input?: unknown) => Promise<ApiResult<unknown>>>> & {
   on<E extends keyof MainEvents>(event: E, fn: (payload: MainEvents[E]) => void): () => void;
@@ -54,7 +60,17 @@ export async function webLogout(): Promise<void> {
   csrfToken = undefined;
 }
 
+/**
+ * Calls `ns.method`. The input is first checked with the contract's own zod schema, so a form's
+ * bad field gets its error at once, worded as the server would word it; the server checks again
+ * (it trusts no client), and what it answers is what counts.
+ */
 export async function call<T>(ns: string, method: string, input?: unknown): Promise<T> {
+  try {
+    validateInput(ns, method, input);
+  } catch (e) {
+    throw e instanceof ApiError ? new ApiCallError(e.toData()) : e;
+  }
   const b = bridge();
   const r = b ? await b[ns]![method]!(input) : await http(`/api/${ns}.${method}`, input);
   if (!r.ok) throw new ApiCallError(r.error);
