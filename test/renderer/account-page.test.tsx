@@ -3,26 +3,22 @@
 // errors show next to their input (opening their tab), the quota's hint says what 0 becomes,
 // folders are added and removed (or why they could not be read), and "Empty account" after a
 // real SMTP delivery takes the counts and the size to 0.
-import { after, afterEach, before, test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 // dom first: it installs the browser globals that Testing Library's `screen` binds to.
-import { withApi, renderPage, type TestServer } from './dom';
+import { labForFile, renderPage, type TestServer } from './dom';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import nodemailer from 'nodemailer';
 import { AccountPage } from '../../src-renderer/src/pages/AccountPage';
 import type { Account } from '../../src-main/shared/model/entities';
 
-let srv: TestServer;
+let srv!: TestServer;
 let id1: number;
 let id2: number;
-before(async () => {
-  srv = await withApi();
+labForFile((s) => {
+  srv = s;
   id1 = srv.host.repo.findAccount('cuenta1@aula.test')!.id;
   id2 = srv.host.repo.findAccount('cuenta2@aula.test')!.id;
-});
-after(async () => {
-  cleanup();
-  await srv.close();
 });
 // Each test ends with cleanup(); this one also runs when a test failed halfway.
 afterEach(() => cleanup());

@@ -1,28 +1,24 @@
 // The renderer's API client checks an input with the contract's own schema before it leaves: a
 // bad field is reported, worded as the server words it, without a call to the server; a good
 // input goes through and the server's answer is what counts.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withApi, renderPage, type TestServer } from './dom';
+import { labForFile, renderPage, type TestServer } from './dom';
 import { cleanup, fireEvent, screen } from '@testing-library/react';
 import { DomainsPage } from '../../src-renderer/src/pages/DomainsPage';
 import { call, ApiCallError } from '../../src-renderer/src/api';
 import { invokeApi } from '../../src-main/server/invoke';
 
-let srv: TestServer;
+let srv!: TestServer;
 const calls: string[] = [];
-before(async () => {
-  srv = await withApi();
+labForFile((s) => {
+  srv = s;
   const api = (window as unknown as { api: Record<string, Record<string, (i?: unknown) => Promise<unknown>>> }).api;
   const add = api.domains!.add!;
   api.domains!.add = (input?: unknown) => {
     calls.push(JSON.stringify(input));
     return add(input);
   };
-});
-after(async () => {
-  cleanup();
-  await srv.close();
 });
 
 test('a bad domain name is refused in the page with the schema\'s message, and never sent', async () => {

@@ -1,20 +1,14 @@
 // The shell: the Welcome page's "Add domain" leads to the domains, the tree follows the URL's
 // hash, the header stops and starts the real server, and the theme button switches (and keeps)
 // light and dark.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withApi, renderPage, type TestServer } from './dom';
+import { labForFile, renderPage, type TestServer } from './dom';
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { App } from '../../src-renderer/src/App';
 
-let srv: TestServer;
-before(async () => {
-  srv = await withApi();
-});
-after(async () => {
-  cleanup();
-  await srv.close();
-});
+let srv!: TestServer;
+labForFile((s) => (srv = s));
 
 test('Welcome → Add domain opens the domains; a tree link opens its page', async () => {
   window.location.hash = '#/welcome';

@@ -1,22 +1,16 @@
 // SSL certificates page against a real server: certificate files dropped on the page (PEM in
 // separate files, or a PFX with its password) reach certificates.import and the list; the
 // server's own error about a wrong PFX password is shown at the password; generation lists the new one.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withApi, renderPage, type TestServer } from './dom';
+import { labForFile, renderPage, type TestServer } from './dom';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { CertificatesPage } from '../../src-renderer/src/pages/CertificatesPage';
 import { exportPfx, generateLocalCa, generateSelfSigned, generateSignedBy } from '../../src-main/security/tls/certificates';
 import type { CertificateInfo } from '../../src-main/shared/model/entities';
 
-let srv: TestServer;
-before(async () => {
-  srv = await withApi();
-});
-after(async () => {
-  cleanup();
-  await srv.close();
-});
+let srv!: TestServer;
+labForFile((s) => (srv = s));
 
 const listed = async (name: string) => (await srv.call<CertificateInfo[]>('certificates', 'list')).find((c) => c.name === name);
 const zone = () => screen.getByRole('group', { name: 'Certificate files' });

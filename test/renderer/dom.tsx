@@ -3,6 +3,7 @@
 // a real in-process server host through the same invokeApi() the IPC and HTTP transports use.
 import { GlobalRegistrator } from '@happy-dom/global-registrator';
 import type { ReactNode } from 'react';
+import { after, before } from 'node:test';
 
 GlobalRegistrator.register({ url: 'http://127.0.0.1/' });
 // Mantine reads these; happy-dom has no layout engine.
@@ -18,7 +19,7 @@ globalThis.ResizeObserver ??= class {
 } as unknown as typeof ResizeObserver;
 
 const { MantineProvider } = await import('@mantine/core');
-const { render } = await import('@testing-library/react');
+const { render, cleanup } = await import('@testing-library/react');
 const { startServer } = await import('../helpers/start-server');
 const { invokeApi } = await import('../../src-main/server/invoke');
 const { CHANNELS } = await import('../../src-main/shared/ipc/channels');
@@ -35,6 +36,22 @@ export async function withApi(opts?: Parameters<typeof startServer>[0]): Promise
   bridge.on = (event: Parameters<typeof srv.host.on>[0], fn: (p: unknown) => void) => srv.host.on(event, fn);
   (window as unknown as { api: unknown }).api = bridge;
   return srv;
+}
+
+/**
+ * A lab server for the whole test file: started before its tests (with `window.api` over it),
+ * closed after them; `set` receives it.
+ */
+export function labForFile(set: (srv: TestServer) => void, opts?: Parameters<typeof startServer>[0]): void {
+  let srv: TestServer | undefined;
+  before(async () => {
+    srv = await withApi(opts);
+    set(srv);
+  });
+  after(async () => {
+    cleanup();
+    await srv?.close();
+  });
 }
 
 export function renderPage(node: ReactNode) {

@@ -1,23 +1,17 @@
 // Renderer pages with Testing Library, in happy-dom, against a real server through the same API
 // bridge the desktop app has: what a user types reaches the configuration, and what the server
 // says (field errors, live state) reaches the page.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withApi, renderPage, type TestServer } from './dom';
+import { labForFile, renderPage, type TestServer } from './dom';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import nodemailer from 'nodemailer';
 import { DomainsPage } from '../../src-renderer/src/pages/DomainsPage';
 import { StatusPage } from '../../src-renderer/src/StatusPage';
 import { LogPage } from '../../src-renderer/src/LogPage';
 
-let srv: TestServer;
-before(async () => {
-  srv = await withApi();
-});
-after(async () => {
-  cleanup();
-  await srv.close();
-});
+let srv!: TestServer;
+labForFile((s) => (srv = s));
 
 test('Domains: the lab domain is listed; a new one is added; a bad name gets its error next to the field', async () => {
   renderPage(<DomainsPage />);

@@ -1,20 +1,14 @@
 // Utilities › Lab presets against a real server: Apply on a card stores the preset's values and
 // the card says since when it is applied; a preset that conflicts shows the server's reason;
 // Revert asks first, then puts every value back as it was.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withApi, renderPage, type TestServer } from './dom';
+import { labForFile, renderPage, type TestServer } from './dom';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { LabPresetsPage } from '../../src-renderer/src/pages/LabPresetsPage';
 
-let srv: TestServer;
-before(async () => {
-  srv = await withApi();
-});
-after(async () => {
-  cleanup();
-  await srv.close();
-});
+let srv!: TestServer;
+labForFile((s) => (srv = s));
 
 /** The configuration the presets touch, as stored. */
 function stored(): unknown {

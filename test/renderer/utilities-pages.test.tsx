@@ -1,9 +1,9 @@
 // Utilities › MX query and Diagnostics in happy-dom against a real server. The server gets a fake
 // DNS resolver (tests reach no DNS server), so it is started here rather than by withApi(), with
 // the same bridge: what the page shows is what the real services answered.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderPage, withApi, type TestServer } from './dom';
+import { labForFile, renderPage, type TestServer } from './dom';
 import { cleanup, fireEvent, screen, within } from '@testing-library/react';
 import type { DiagnosticsResolver } from '../../src-main/server/services/diagnostics';
 import { MxQueryPage } from '../../src-renderer/src/pages/MxQueryPage';
@@ -34,14 +34,8 @@ const resolver: DiagnosticsResolver = {
   },
 };
 
-let srv: TestServer;
-before(async () => {
-  srv = await withApi({ resolver });
-});
-after(async () => {
-  cleanup();
-  await srv.close();
-});
+let srv!: TestServer;
+labForFile((s) => (srv = s), { resolver });
 
 function query(domain: string): void {
   fireEvent.change(screen.getByLabelText('Domain name'), { target: { value: domain } });

@@ -15,7 +15,7 @@ import nodemailer from 'nodemailer';
 import type { TestServer } from '../../helpers/start-server';
 import type { FolderInfo } from '../../../src-main/shared/model/entities';
 import { ApiError } from '../../../src-main/shared/ipc/errors';
-import { accountId, append, deliver, fetches, login, logout, message, startLab, until, USER1, type ImapClient } from './kit';
+import { accountId, append, deliver, fetches, login, logout, message, startLab, until, untilUntagged, USER1, type ImapClient } from './kit';
 
 const ADDRESS = 'cuenta1@aula.test';
 
@@ -193,16 +193,6 @@ test('empty: every message of every folder goes, the folders stay; a session idl
   }
 });
 
-/** Reads untagged responses (an IDLE session's) until one matches, returning all read. */
-async function untilUntagged(c: ImapClient, re: RegExp, timeoutMs = 15_000): Promise<string[]> {
-  const seen: string[] = [];
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await c.response(Math.max(1, deadline - Date.now()));
-    seen.push(r.text);
-    if (re.test(r.text)) return seen;
-  }
-}
 
 /** What "Empty account" may change, read from the server's database: rows with flags, sizes, MODSEQs. */
 const storeState = (srv: TestServer, id: number) => ({

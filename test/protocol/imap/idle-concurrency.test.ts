@@ -5,18 +5,8 @@
 // session's view.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { append, connectImap, deliver, fetches, flagsOf, login, logout, message, pop3Login, startLab, waitForLog, type ImapClient } from './kit';
+import { append, connectImap, deliver, fetches, flagsOf, login, logout, message, pop3Login, startLab, untilUntagged, waitForLog } from './kit';
 
-/** Reads untagged responses until one matches (deadline), returning all read. */
-async function untilUntagged(c: ImapClient, re: RegExp, timeoutMs = 15_000): Promise<string[]> {
-  const seen: string[] = [];
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await c.response(Math.max(1, deadline - Date.now()));
-    seen.push(r.text);
-    if (re.test(r.text)) return seen;
-  }
-}
 
 test('IDLE: EXISTS when SMTP delivers, FETCH FLAGS and EXPUNGE from another session, DONE ends it with OK', async () => {
   const srv = await startLab();

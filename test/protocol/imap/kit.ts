@@ -117,6 +117,17 @@ export class ImapClient extends RawClient {
 }
 
 /** Connects and reads the greeting ("* OK [CAPABILITY …] …"). */
+/** Reads untagged responses (an IDLE session's) until one matches, returning all read. */
+export async function untilUntagged(c: ImapClient, re: RegExp, timeoutMs = 15_000): Promise<string[]> {
+  const seen: string[] = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await c.response(Math.max(1, deadline - Date.now()));
+    seen.push(r.text);
+    if (re.test(r.text)) return seen;
+  }
+}
+
 export async function connectImap(port: number, opts: { tls?: boolean } = {}): Promise<ImapClient> {
   const c = await ImapClient.open(port, opts);
   c.greeting = await c.line();
