@@ -11,7 +11,6 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { MainApiImpl } from '../../shared/ipc/contract';
 import type { DiagnosticCheck, DiagnosticStatus, IpRange, MxQueryResult, PortStatus, ServerStatus } from '../../shared/model/entities';
-import type { Settings } from '../../shared/model/settings';
 import type { ConfigRepo } from '../../store/config-repo';
 import type { DkimRepo } from '../../store/dkim-repo';
 import type { Resolver } from '../../delivery/remote';
@@ -19,19 +18,15 @@ import { dkimDnsRecord } from '../../delivery/dkim';
 import { inspect, nameMatches } from '../../security/tls/certificates';
 import { matchRange } from '../../security/ip/ip-ranges';
 import { decideRelay } from '../../smtp/policy/relay';
-import type { Clock } from '../clock';
+import type { ProtocolDeps } from '../listen';
 
 /** The delivery resolver, and TXT lookups when it has them (node's dns Resolver does). */
 export type DiagnosticsResolver = Resolver & { resolveTxt?(name: string): Promise<string[][]> };
 
-export interface DiagnosticsDeps {
+export interface DiagnosticsDeps extends Pick<ProtocolDeps, 'settings' | 'hostName' | 'ranges' | 'clock'> {
   readonly repo: ConfigRepo;
-  readonly settings: () => Settings;
   readonly status: () => ServerStatus;
-  readonly hostName: () => string;
-  readonly ranges: () => readonly IpRange[];
   readonly dkim: DkimRepo;
-  readonly clock: Clock;
   readonly resolver: DiagnosticsResolver;
 }
 
