@@ -10,7 +10,8 @@ import { startServer, type TestServer } from '../helpers/start-server';
 import { until } from './smtp/kit';
 import { generateSelfSigned } from '../../src-main/security/tls/certificates';
 import { ApiError } from '../../src-main/shared/ipc/errors';
-import { createDiagnosticsApi, rangeScope, type DiagnosticsResolver } from '../../src-main/server/services/diagnostics';
+import { createDiagnosticsApi, type DiagnosticsResolver } from '../../src-main/server/services/diagnostics';
+import { rangeScope } from '../../src-main/security/ip/ip-ranges';
 import { DkimRepo } from '../../src-main/store/dkim-repo';
 import type { DiagnosticCheck, DiagnosticsReport, DkimInfo, IpRange, MxQueryResult, PortStatus, TcpIpPort } from '../../src-main/shared/model/entities';
 

@@ -88,3 +88,29 @@ export function ipInList(list: readonly Cidr[], ip: string): boolean {
     return a.kind() === net.kind() && a.match([net, bits] as never);
   });
 }
+
+const cidrs = (list: string[]): Cidr[] => list.map((c) => ipaddr.parseCIDR(c));
+const LOOPBACK = cidrs(['127.0.0.0/8', '::1/128']);
+/**
+ * Networks that the internet cannot reach a server from: those ipaddr.js classes as private,
+ * loopback, linkLocal, uniqueLocal and carrierGradeNat. Every other address counts as public,
+ * the documentation prefixes included (a range over them reaches past any LAN).
+ */
+const NOT_PUBLIC = [...LOOPBACK, ...cidrs(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10', 'fe80::/10', 'fc00::/7'])];
+
+/**
+ * Who an IP range can hold: only this computer, only computers of private networks (a classroom),
+ * or possibly anyone on the internet. Both ends in one network means the whole range is in it.
+ */
+export function rangeScope(range: Pick<IpRange, 'lower' | 'upper'>): 'loopback' | 'private' | 'public' {
+  let lo: ipaddr.IPv4 | ipaddr.IPv6;
+  let hi: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    lo = ipaddr.process(range.lower);
+    hi = ipaddr.process(range.upper);
+  } catch {
+    return 'public';
+  }
+  const inOne = (nets: Cidr[]) => nets.some((n) => n[0].kind() === lo.kind() && n[0].kind() === hi.kind() && lo.match(n as never) && hi.match(n as never));
+  return inOne(LOOPBACK) ? 'loopback' : inOne(NOT_PUBLIC) ? 'private' : 'public';
+}

@@ -6,7 +6,6 @@
 // make an open relay (worked out for an outsider and for each range, then tried live from
 // 127.0.0.1, never past RCPT).
 import { connect as netConnect, isIP, type Socket } from 'node:net';
-import ipaddr from 'ipaddr.js';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { MainApiImpl } from '../../shared/ipc/contract';
@@ -16,7 +15,7 @@ import type { DkimRepo } from '../../store/dkim-repo';
 import type { Resolver } from '../../delivery/remote';
 import { dkimDnsRecord } from '../../delivery/dkim';
 import { inspect, nameMatches } from '../../security/tls/certificates';
-import { matchRange } from '../../security/ip/ip-ranges';
+import { matchRange, rangeScope } from '../../security/ip/ip-ranges';
 import { decideRelay } from '../../smtp/policy/relay';
 import type { ProtocolDeps } from '../listen';
 
@@ -41,33 +40,6 @@ const RELAY_RCPT = 'relay-test@example.invalid';
 const NO_DNS = 'could not be looked up (no DNS server answered)';
 
 class Timeout extends Error {}
-
-type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
-const cidrs = (list: string[]): Cidr[] => list.map((c) => ipaddr.parseCIDR(c));
-const LOOPBACK = cidrs(['127.0.0.0/8', '::1/128']);
-/**
- * Networks that the internet cannot reach a server from: those ipaddr.js classes as private,
- * loopback, linkLocal, uniqueLocal and carrierGradeNat. Every other address counts as public,
- * the documentation prefixes included (a range over them reaches past any LAN).
- */
-const NOT_PUBLIC = [...LOOPBACK, ...cidrs(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10', 'fe80::/10', 'fc00::/7'])];
-
-/**
- * Who an IP range can hold: only this computer, only computers of private networks (a classroom),
- * or possibly anyone on the internet. Both ends in one network means the whole range is in it.
- */
-export function rangeScope(range: Pick<IpRange, 'lower' | 'upper'>): 'loopback' | 'private' | 'public' {
-  let lo: ipaddr.IPv4 | ipaddr.IPv6;
-  let hi: ipaddr.IPv4 | ipaddr.IPv6;
-  try {
-    lo = ipaddr.process(range.lower);
-    hi = ipaddr.process(range.upper);
-  } catch {
-    return 'public';
-  }
-  const inOne = (nets: Cidr[]) => nets.some((n) => n[0].kind() === lo.kind() && n[0].kind() === hi.kind() && lo.match(n as never) && hi.match(n as never));
-  return inOne(LOOPBACK) ? 'loopback' : inOne(NOT_PUBLIC) ? 'private' : 'public';
-}
 
 /** What a range lets through to other servers without authentication: mail from anyone, from local senders, nothing. */
 function openRelay(range: IpRange): 'any' | 'local' | undefined {

@@ -13,14 +13,13 @@ import type { IpRange, LabPreset, LabPresetId, PortSecurity, TcpIpPort } from '.
 import type { SettingKey, Settings } from '../../shared/model/settings';
 import { ApiError } from '../../shared/ipc/errors';
 import { StoreError } from '../../store/errors';
-import { matchRange, rangeContains } from '../../security/ip/ip-ranges';
+import { matchRange, rangeContains, rangeScope } from '../../security/ip/ip-ranges';
 import type { Db } from '../../store/db';
 import type { ConfigRepo } from '../../store/config-repo';
 import type { Logger } from '../../logging/logger';
 import type { Clock } from '../clock';
 import { DEFAULT_PORTS } from '../defaults';
 import { guard } from '../services';
-import { rangeScope } from './diagnostics';
 
 export interface PresetsDeps {
   readonly db: Db;
