@@ -254,17 +254,12 @@ export const certificateExportInput = z.object({
 export const logsQuery = z.object({ limit: z.number().int().min(1).max(10_000).default(200) });
 export const idInput = z.object({ id });
 
-/** An account's folder (IMAP mailbox), by its full name with "/" between levels. */
-export const folderInput = z.object({
-  id,
-  name: z
-    .string()
-    .trim()
-    .min(1, 'a folder name')
-    .max(200)
-    .regex(/^[^\r\n\0*%]+$/, 'no line breaks, "*" or "%"')
-    .refine((n) => !n.split('/').some((part) => part === ''), 'no empty level between "/"'),
-});
+/**
+ * An account's folder (IMAP mailbox), by its full name with "/" between levels. The rules of the
+ * name itself (levels, characters, the configured delimiter) are IMAP's, checked by the service
+ * with imap/names.ts checkStoreName: one check for IMAP and the admin API.
+ */
+export const folderInput = z.object({ id, name: z.string().trim().min(1, 'a folder name').max(500) });
 
 /** Utilities → MX query. */
 export const mxQueryInput = z.object({ domain: z.string().trim().min(1, 'a domain name').max(253).regex(/^[a-zA-Z0-9.-]+$/, 'not a valid domain name') });

@@ -117,7 +117,7 @@ test('folders: counts, unseen and sizes per folder; add and remove (with the IMA
     e = await failure(srv.call('accounts', 'removeFolder', { id, name: 'No existe' }));
     assert.deepEqual([e.code, e.field], ['NOT_FOUND', 'name']);
     e = await failure(srv.call('accounts', 'addFolder', { id, name: 'a//b' }));
-    assert.equal(e.code, 'VALIDATION', 'an empty level is refused by the schema');
+    assert.equal(e.code, 'VALIDATION', 'an empty level is refused (IMAP name rules)');
 
     // An unknown account: NOT_FOUND everywhere, and no INBOX made for it on the way.
     for (const [method, input] of [
