@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { ApiError } from '../shared/ipc/errors';
 import { validateInput } from '../shared/ipc/validate';
+import { labPresetId } from '../shared/schemas';
 import type { MainApiImpl } from '../shared/ipc/contract';
 import { createServerHost, type ServerHost } from '../server/server-host';
 import type { LabPreset, LogEntry, MxQueryResult } from '../shared/model/entities';
@@ -638,7 +639,7 @@ export async function main(argv: string[], out: Out = (t) => process.stdout.writ
         return r.error ? 1 : 0;
       }
       case 'preset': {
-        const ids = 'telnet-lab|starttls-required|implicit-tls';
+        const ids = labPresetId.options.join('|');
         if (sub === 'list' || sub === undefined) {
           const r = await call<LabPreset[]>(api, 'presets', 'list');
           show(r, () => r.map((x) => `${x.id}: ${x.applied ? `applied ${x.appliedAt}` : 'not applied'}\n${x.changes.map((c) => `  - ${c}`).join('\n')}`).join('\n'));

@@ -86,9 +86,11 @@ export class Directory {
 
   private postmaster(address: string): { id: number; address: string }[] {
     const at = address.lastIndexOf('@');
+    const local = address.slice(0, at);
+    // Only postmaster or postmaster<plus char>…: no domain lookup for every other unknown name.
+    if (!local.startsWith('postmaster')) return [];
     const domain = this.repo.resolveDomain(address.slice(at + 1));
     if (!domain) return [];
-    const local = address.slice(0, at);
     return local === 'postmaster' || plusBase(local, domain.row) === 'postmaster' ? this.repo.postmasterAccounts(domain.id) : [];
   }
 

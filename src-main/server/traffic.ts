@@ -30,7 +30,7 @@ export class TrafficRecorder {
     private readonly clock: Clock,
     private readonly everyMs = 5_000,
   ) {
-    this.last = pick(counters);
+    this.last = { ...counters };
   }
 
   start(): void {
@@ -79,9 +79,3 @@ export class TrafficRecorder {
 }
 
 const mod = (m: number): number => ((m % MINUTES) + MINUTES) % MINUTES;
-
-function pick(c: Readonly<TrafficCounters>): TrafficCounters {
-  const out = zeros();
-  for (const k of KEYS) out[k] = c[k];
-  return out;
-}

@@ -20,6 +20,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import type { Socket } from 'node:net';
 import type { ServerHost } from '../server/server-host';
 import { invokeApi } from '../server/invoke';
+import { bind } from '../server/listen';
 import { EVENT_NAMES } from '../shared/ipc/contract';
 import type { ApiErrorCode, ApiResult } from '../shared/ipc/errors';
 import { CSP } from '../shared/csp';
@@ -274,16 +275,7 @@ export function createWebAdmin(host: ServerHost, opts: WebAdminOptions): WebAdmi
 
   return {
     url: () => `${https ? 'https' : 'http'}://${opts.address.includes(':') ? `[${opts.address}]` : opts.address}:${boundPort}/`,
-    listen: () =>
-      new Promise<number>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(opts.port, opts.address, () => {
-          server.off('error', reject);
-          const a = server.address();
-          boundPort = typeof a === 'object' && a ? a.port : opts.port;
-          resolve(boundPort);
-        });
-      }),
+    listen: async () => (boundPort = await bind(server, opts.port, opts.address)),
     close: () =>
       new Promise<void>((resolve) => {
         for (const r of streams) r.end();
