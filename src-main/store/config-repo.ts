@@ -278,24 +278,33 @@ export class ConfigRepo {
 
   /** Stores the given settings (already validated); a value equal to the default removes the row. */
   setSettings(values: Partial<Settings>): void {
-    const del = this.sql('DELETE FROM settings WHERE key = ?');
-    const put = this.sql('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
     this.db.transaction(() => {
       for (const [key, value] of Object.entries(values) as [SettingKey, unknown][]) {
         const parsed = SETTINGS_SCHEMA.shape[key].parse(value);
-        if (JSON.stringify(parsed) === JSON.stringify(DEFAULT_SETTINGS[key])) del.run(key);
-        else put.run(key, JSON.stringify(SECRET_SETTINGS.has(key) ? this.sealSecret(parsed as string) : parsed));
+        const isDefault = JSON.stringify(parsed) === JSON.stringify(DEFAULT_SETTINGS[key]);
+        this.putStoredSetting(key, isDefault ? null : JSON.stringify(SECRET_SETTINGS.has(key) ? this.sealSecret(parsed as string) : parsed));
       }
     })();
   }
 
+  /** A settings row's text as stored, neither parsed nor unsealed (null: no row, so the default). */
+  storedSetting(key: string): string | null {
+    return (this.sql('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null;
+  }
+
+  /** Writes a settings row's text as is (null deletes the row): byte-exact restores and rows that are not settings. */
+  putStoredSetting(key: string, text: string | null): void {
+    if (text === null) this.sql('DELETE FROM settings WHERE key = ?').run(key);
+    else this.sql('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, text);
+  }
+
   /** The administration password's scrypt hash (hMailServer "Administration password"), or null. */
   getAdminPasswordHash(): string | null {
-    return (this.sql("SELECT value FROM settings WHERE key = 'admin.passwordHash'").get() as { value: string } | undefined)?.value ?? null;
+    return this.storedSetting('admin.passwordHash');
   }
 
   setAdminPasswordHash(hash: string): void {
-    this.sql("INSERT INTO settings (key, value) VALUES ('admin.passwordHash', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(hash);
+    this.putStoredSetting('admin.passwordHash', hash);
   }
 
   /** Keys whose value differs from the default (what `config export` shows). */
@@ -698,11 +707,11 @@ export class ConfigRepo {
     let n = 0;
     this.db.transaction(() => {
       for (const k of SECRET_SETTINGS) {
-        const row = this.sql('SELECT value FROM settings WHERE key = ?').get(k) as { value: string } | undefined;
-        if (!row) continue;
-        const v = JSON.parse(row.value) as unknown;
+        const text = this.storedSetting(k);
+        if (text === null) continue;
+        const v = JSON.parse(text) as unknown;
         if (typeof v === 'string' && v !== '' && !isSealed(v)) {
-          this.sql('UPDATE settings SET value = ? WHERE key = ?').run(JSON.stringify(this.sealSecret(v)), k);
+          this.putStoredSetting(k, JSON.stringify(this.sealSecret(v)));
           n++;
         }
       }

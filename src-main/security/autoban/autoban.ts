@@ -4,7 +4,7 @@
 import type { ConfigRepo } from '../../store/config-repo';
 import type { Clock } from '../../server/clock';
 import type { Settings } from '../../shared/model/settings';
-import { ipInList, normalizeIp, parseIpList } from '../ip/ip-ranges';
+import { normalizeIp, parseIpList, rangeContains } from '../ip/ip-ranges';
 
 export interface AutobanEvents {
   banned(ip: string, until: Date, username: string): void;
@@ -34,7 +34,7 @@ export class Autoban {
         this.exemptList = []; // validated when set; a bad stored value exempts no one
       }
     }
-    return this.exemptList.length > 0 && ipInList(this.exemptList, normalizeIp(ip));
+    return this.exemptList.some((r) => rangeContains(r, ip));
   }
 
   /** Refused at connect: the IP has an unexpired ban. */

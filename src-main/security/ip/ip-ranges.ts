@@ -57,38 +57,31 @@ export function matchRange(ranges: readonly IpRange[], ip: string, now = new Dat
   return best;
 }
 
-type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
-
 /**
  * A list of addresses and CIDR blocks, comma- or space-separated ("127.0.0.1, 192.168.1.0/24,
- * ::1"), as the auto-ban exemptions are written. Throws with the entry that is not one.
+ * ::1"), as the auto-ban exemptions are written, as ranges for rangeContains (which also maps ::1
+ * and IPv4-mapped addresses the way connections are seen). Throws with the entry that is not one.
  */
-export function parseIpList(text: string): Cidr[] {
-  const out: Cidr[] = [];
+export function parseIpList(text: string): Pick<IpRange, 'lower' | 'upper'>[] {
+  const out: Pick<IpRange, 'lower' | 'upper'>[] = [];
   for (const entry of text.split(/[\s,]+/).filter(Boolean)) {
+    let lower: string;
+    let upper: string;
     try {
-      out.push(entry.includes('/') ? ipaddr.parseCIDR(entry) : ((a) => [a, a.kind() === 'ipv4' ? 32 : 128] as Cidr)(ipaddr.parse(entry)));
+      if (entry.includes('/')) {
+        const kind = ipaddr.parseCIDR(entry)[0].kind() === 'ipv4' ? ipaddr.IPv4 : ipaddr.IPv6;
+        lower = kind.networkAddressFromCIDR(entry).toString();
+        upper = kind.broadcastAddressFromCIDR(entry).toString();
+      } else lower = upper = ipaddr.parse(entry).toString();
     } catch {
       throw new Error(`"${entry}" is not an IP address or a CIDR block (192.168.1.0/24)`);
     }
+    out.push({ lower: normalizeIp(lower), upper: normalizeIp(upper) });
   }
   return out;
 }
 
-/** Whether `ip` (normalised, see normalizeIp) is in one of the blocks. */
-export function ipInList(list: readonly Cidr[], ip: string): boolean {
-  let addr: ipaddr.IPv4 | ipaddr.IPv6;
-  try {
-    addr = ipaddr.process(ip);
-  } catch {
-    return false;
-  }
-  return list.some(([net, bits]) => {
-    const a = net.kind() === 'ipv4' && addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress() ? (addr as ipaddr.IPv6).toIPv4Address() : addr;
-    return a.kind() === net.kind() && a.match([net, bits] as never);
-  });
-}
-
+type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
 const cidrs = (list: string[]): Cidr[] => list.map((c) => ipaddr.parseCIDR(c));
 const LOOPBACK = cidrs(['127.0.0.0/8', '::1/128']);
 /**

@@ -191,10 +191,6 @@ export function createPresetsApi(deps: PresetsDeps): MainApiImpl['presets'] {
     return IDS.map((id) => ({ id, applied: rows.has(id), appliedAt: rows.get(id)?.appliedAt ?? null, changes: [...PRESETS[id].changes] }));
   }
 
-  /** The settings row's text as stored (null: none, the default). */
-  const storedSetting = (key: SettingKey): string | null =>
-    (db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null;
-
   /**
    * Port changes that the store refuses because another enabled entry holds the port (two rows
    * for 587, one on 0.0.0.0 and one on an address): left as they are, and said in `skipped`.
@@ -242,7 +238,7 @@ export function createPresetsApi(deps: PresetsDeps): MainApiImpl['presets'] {
     const values: Partial<Record<SettingKey, unknown>> = {};
     for (const [key, value] of Object.entries(preset.settings ?? {}) as [SettingKey, unknown][]) {
       if (JSON.stringify(current[key]) === JSON.stringify(value)) continue;
-      snap.settings.push({ key, stored: storedSetting(key), value });
+      snap.settings.push({ key, stored: repo.storedSetting(key), value });
       values[key] = value;
     }
     if (snap.settings.length) {
@@ -301,8 +297,7 @@ export function createPresetsApi(deps: PresetsDeps): MainApiImpl['presets'] {
         continue;
       }
       // The row as it was, byte for byte (setSettings would rewrite it from the parsed value).
-      if (s.stored === null) db.prepare('DELETE FROM settings WHERE key = ?').run(s.key);
-      else db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(s.key, s.stored);
+      repo.putStoredSetting(s.key, s.stored);
       areas.add('settings');
     }
 

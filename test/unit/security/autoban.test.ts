@@ -66,3 +66,13 @@ test('autoban.exempt: listed addresses and blocks are never banned (nor refused 
   for (let i = 0; i < 3; i++) t.ab.recordFailure('192.168.2.1', 'x');
   assert.deepEqual(t.banned, ['192.168.2.1'], 'outside the block: banned');
 });
+
+test('autoban.exempt "::1" covers a connection from ::1 (seen as 127.0.0.1); a block covers only its addresses', () => {
+  const t = setup({ 'autoban.exempt': '::1, 192.168.1.0/24 ::ffff:10.0.0.0/120' });
+  for (const ip of ['::1', '127.0.0.1', '192.168.1.77', '::ffff:192.168.1.77', '10.0.0.200', '::ffff:10.0.0.5']) assert.equal(t.ab.isExempt(ip), true, ip);
+  for (const ip of ['192.168.2.1', '::ffff:192.168.2.1', '10.0.1.1', '127.0.0.2', '::2']) assert.equal(t.ab.isExempt(ip), false, ip);
+  for (let i = 0; i < 5; i++) t.ab.recordFailure('::1', 'x');
+  assert.deepEqual(t.banned, [], 'the loopback is never banned');
+  for (let i = 0; i < 3; i++) t.ab.recordFailure('192.168.2.1', 'x');
+  assert.deepEqual(t.banned, ['192.168.2.1']);
+});
