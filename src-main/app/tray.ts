@@ -102,9 +102,10 @@ export function createTray(
     await host.start();
   });
 
-  function refresh(): void {
+  /** Redraws from the status an event carried, else from the host's current one. */
+  function refresh(given?: ServerStatus): void {
     if (disposed) return;
-    const status = host.status();
+    const status = given ?? host.status();
     const { state, tooltip } = trayState(status, actionError);
     tray.setImage(icon(state));
     tray.setToolTip(tooltip);
@@ -127,7 +128,7 @@ export function createTray(
     tray.setContextMenu(electron.Menu.buildFromTemplate(template));
   }
 
-  const offs = [host.on('server.statusChanged', refresh), host.on('config.changed', refresh)];
+  const offs = [host.on('server.statusChanged', (s) => refresh(s)), host.on('config.changed', () => refresh())];
   tray.on('click', show);
   refresh();
   // The disposer: no more redraws, and the icon goes away.

@@ -3,7 +3,6 @@
 // public parts, renew or replace in place, remove. Private keys never leave through here; they are
 // sealed at rest by the repository. A certificate change reaches the listeners through
 // changed('certificates'): new handshakes use it, open sessions are not touched.
-import { X509Certificate } from 'node:crypto';
 import type { ConfigRepo } from '../store/config-repo';
 import type { Clock } from './clock';
 import type { MainApiImpl } from '../shared/ipc/contract';
@@ -14,15 +13,16 @@ import {
   checkCertificate,
   defaultNames,
   certificateOf,
+  expiry,
   generateLocalCa,
   generateSelfSigned,
   generateSignedBy,
   inspect,
   parsePemParts,
   parsePfx,
+  UNDECRYPTABLE_KEY,
 } from '../security/tls/certificates';
 
-const DAY_MS = 86_400_000;
 const LOCAL_CA_PREFIX = 'Local CA';
 
 type Row = ReturnType<ConfigRepo['listCertificateRows']>[number];
@@ -37,8 +37,8 @@ export function createCertificateApi(repo: ConfigRepo, clock: Clock, changed: (a
 
   function info(row: Row, x: ReturnType<typeof inspect>, isDefault: boolean, ports: Map<number, number[]>): CertificateInfo {
     const now = clock.now();
-    const warnings = [...checkCertificate(row.certPem, now).warnings];
-    if (repo.unreadableCertificates.has(row.id)) warnings.unshift('its private key cannot be decrypted with this server\'s key (keys/secrets.key was replaced): import it again');
+    const warnings = checkCertificate(x, now).warnings;
+    if (repo.unreadableCertificates.has(row.id)) warnings.unshift(UNDECRYPTABLE_KEY);
     if (x.isCa) warnings.push('a CA certificate: it issues server certificates, do not assign it to ports');
     return {
       ...certificateOf(row.id, row.name, x),
@@ -51,7 +51,7 @@ export function createCertificateApi(repo: ConfigRepo, clock: Clock, changed: (a
       hasChain: row.chainPem.trim() !== '',
       usedByPorts: ports.get(row.id) ?? [],
       isDefault,
-      daysLeft: Math.floor((Date.parse(x.notAfter) - now.getTime()) / DAY_MS),
+      daysLeft: expiry(x, now).daysLeft,
       warnings,
     };
   }
@@ -124,12 +124,12 @@ export function createCertificateApi(repo: ConfigRepo, clock: Clock, changed: (a
         pfxBase64 !== undefined ? parsePfx(Buffer.from(pfxBase64, 'base64'), passphrase ?? '') : parsePemParts(certPem ?? '', keyPem, passphrase),
       );
       const now = clock.now();
-      const x = new X509Certificate(parsed.certPem);
+      const x = fromCertificateError(() => inspect(parsed.certPem));
       // Refused: a certificate no client would accept at all. Warned: what still works for now.
-      if (Date.parse(x.validTo) <= now.getTime()) throw new ApiError('VALIDATION', `cert: the certificate expired on ${new Date(x.validTo).toISOString().slice(0, 10)}`, 'cert');
+      if (Date.parse(x.notAfter) <= now.getTime()) throw new ApiError('VALIDATION', `cert: the certificate expired on ${x.notAfter.slice(0, 10)}`, 'cert');
       const id = store(name, parsed.certPem, parsed.keyPem, parsed.chainPem, replaceId);
       changed('certificates');
-      return { certificate: infoOf(id), warnings: checkCertificate(parsed.certPem, now).warnings };
+      return { certificate: infoOf(id), warnings: checkCertificate(x, now).warnings };
     },
     export: ({ id, part }) => {
       const row = rowOf(id);

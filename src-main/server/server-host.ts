@@ -19,7 +19,7 @@ import { QueueRepo } from '../store/queue-repo';
 import { Directory } from '../directory/directory';
 import { AuthService } from '../security/auth/auth-service';
 import { Autoban } from '../security/autoban/autoban';
-import { generateSelfSigned, inspect as inspectCertificate } from '../security/tls/certificates';
+import { daysText, expiry, generateSelfSigned, inspect as inspectCertificate, UNDECRYPTABLE_KEY } from '../security/tls/certificates';
 import { InboundDelivery } from '../delivery/inbound';
 import { createSmtpListener } from '../smtp/smtp-daemon';
 import type { Listener } from './listen';
@@ -98,7 +98,7 @@ export interface ServerHost {
   readonly logger: Logger;
   readonly sink: LogSink;
   readonly autoban: Autoban;
-  /** The server's default certificate, for the web admin on a LAN address (HTTPS). */
+  /** The server's default certificate, for the web admin on a LAN address (HTTPS); loaded by start(). */
   defaultTls(): PortTls | undefined;
   on<E extends EventName>(event: E, fn: (payload: MainEvents[E]) => void): () => void;
   start(): Promise<ServerStatus>;
@@ -287,6 +287,7 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
   /** Certificates or TLS settings changed: new handshakes use them, no listener is bound again. */
   function applyTls(): void {
     tlsManager.reload();
+    certWarnings = undefined;
     for (const l of listeners.values()) {
       try {
         l.listener?.updateTls();
@@ -439,13 +440,24 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
     };
   }
 
-  /** Certificates that serve (not CA ones) expiring within 30 days or expired, and keys that cannot be opened. */
+  // status() is asked often (the Status page every 10 s, the tray, diagnostics): the warnings are
+  // worked out again only when the certificates may have changed (changed(), applyTls(), another
+  // process's write) or a day has passed.
+  let certWarnings: { key: string; list: string[] } | undefined;
   function certificateWarnings(): string[] {
+    const key = `${repo.dataVersion()}/${Math.floor(clock.now().getTime() / 86_400_000)}`;
+    if (certWarnings?.key !== key) certWarnings = { key, list: computeCertificateWarnings() };
+    return certWarnings.list;
+  }
+
+  /** Certificates that serve (not CA ones) expiring within 30 days or expired, keys that cannot be opened, contexts that failed. */
+  function computeCertificateWarnings(): string[] {
     const out: string[] = [];
-    const now = clock.now().getTime();
+    const now = clock.now();
+    const problems = tlsManager.problems();
     for (const c of repo.listCertificateRows()) {
       if (repo.unreadableCertificates.has(c.id)) {
-        out.push(`certificate "${c.name}": its private key cannot be decrypted (keys/secrets.key was replaced): import it again`);
+        out.push(`certificate "${c.name}": ${UNDECRYPTABLE_KEY}`);
         continue;
       }
       let info: ReturnType<typeof inspectCertificate>;
@@ -455,10 +467,12 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
         out.push(`certificate "${c.name}" cannot be read`);
         continue;
       }
+      const problem = problems.get(c.id);
+      if (problem) out.push(`certificate "${c.name}" cannot be used: ${problem}`);
       if (info.isCa) continue;
-      const days = Math.floor((Date.parse(info.notAfter) - now) / 86_400_000);
-      if (days < 0) out.push(`certificate "${c.name}" expired on ${info.notAfter.slice(0, 10)}: clients will refuse it; renew it (buzon cert generate … --replace ${c.id}, or import --replace ${c.id})`);
-      else if (days <= 30) out.push(`certificate "${c.name}" expires in ${days} days (${info.notAfter.slice(0, 10)}): renew it`);
+      const { daysLeft, state } = expiry(info, now);
+      if (state === 'expired') out.push(`certificate "${c.name}" expired on ${info.notAfter.slice(0, 10)}: clients will refuse it; renew it (buzon cert generate … --replace ${c.id}, or import --replace ${c.id})`);
+      else if (state === 'expiring') out.push(`certificate "${c.name}" expires in ${daysText(daysLeft)} (${info.notAfter.slice(0, 10)}): renew it`);
     }
     return out;
   }
@@ -484,8 +498,11 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
     rangesCache = undefined;
     applyLogLevel();
     dataVersion = repo.dataVersion();
+    // PRAGMA data_version does not move for this connection's own writes: drop the cache here.
+    certWarnings = undefined;
     events.emit('config.changed', { area });
-    if (area === 'certificates' || area === 'settings' || area === 'config') applyTls();
+    // A stopped server has no listener to hand contexts to: start() loads them.
+    if (running && (area === 'certificates' || area === 'settings' || area === 'config')) applyTls();
     if (running) void reconcile();
     // "Send now", a new route or smart host: the engine looks at the queue again.
     if (running && (area === 'queue' || area === 'settings' || area === 'routes')) outbound?.kick();
@@ -522,9 +539,12 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
       appLog.warn({ event: 'store.reconciled', tmpRemoved: removed, ...rec, orphaned: rec.orphaned.length }, 'start-up reconcile of message files and index');
     }
     // No certificate that can serve (a fresh install, or every key sealed under a lost key file):
-    // a self-signed one, so STARTTLS works at once and no TLS port fails for want of one.
-    const certs = repo.listCertificateRows();
-    if (!certs.some((c) => c.keyPem !== '' && !inspectCertificate(c.certPem).isCa)) {
+    // a self-signed one, so STARTTLS works at once and no TLS port fails for want of one. The
+    // manager's answer decides, so a certificate whose TLS context cannot be built (a key that
+    // does not match it, a key type OpenSSL refuses) counts as missing too and gets the fallback.
+    applyTls();
+    if (!tlsManager.forPort(null)) {
+      const certs = repo.listCertificateRows();
       const host = hostName();
       const g = generateSelfSigned({ commonName: host, altNames: ['localhost', `smtp.${host}`, `imap.${host}`, `pop.${host}`, '127.0.0.1'], now: clock.now() });
       const base = `Self-signed (${host})`;
@@ -533,8 +553,8 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
       dataVersion = repo.dataVersion();
       if (certs.length) appLog.warn({ event: 'certificate.generated', host }, `no certificate could be loaded (their keys cannot be decrypted): generated "${name}" so TLS keeps working`);
       else appLog.info({ event: 'certificate.generated', host }, `generated a self-signed certificate for ${host}`);
+      applyTls();
     }
-    applyTls();
     watchExpiry();
     traffic.start();
     running = true;
@@ -559,14 +579,15 @@ export function createServerHost(opts: ServerHostOptions): ServerHost {
     startedAt = null;
     rmSync(runFile, { force: true });
     appLog.info({ event: 'server.stopped' }, 'Buzón stopped');
-    events.emit('server.statusChanged', status());
-    return status();
+    const s = status();
+    events.emit('server.statusChanged', s);
+    return s;
   }
 
   const api = createServices({
     dkim: dkimRepo,
     traffic: () => traffic.samples(),
-    folders: createFolderApi({ repo, mail, mailboxes, changed }),
+    folders: createFolderApi({ repo, mailboxes, changed }),
     diagnostics: createDiagnosticsApi({
       repo,
       settings,

@@ -4,7 +4,7 @@
 // or uploads (PEM bundles in any order, separate key files, encrypted keys, PKCS#12) into one
 // normal form (leaf PEM, chain PEM ordered leaf→root, unencrypted PKCS#8 key); export PKCS#12;
 // describe a certificate for the admin API and for SNI (`inspect`, `nameMatches`); and list what
-// is worth a warning (`checkCertificate`). Nothing here touches the disk or the network.
+// is worth a warning (`expiry`, `checkCertificate`). Nothing here touches the disk or the network.
 import { createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, X509Certificate, type KeyObject, type KeyType } from 'node:crypto';
 import forge from 'node-forge';
 import type { Certificate } from '../../shared/model/entities';
@@ -498,11 +498,12 @@ const SIGNATURE_OIDS: Record<string, string> = {
   '1.3.101.112': 'ED25519',
   '1.3.101.113': 'ED448',
 };
+/** By the names `inspect` gives them (SIGNATURE_OIDS). */
 const WEAK_SIGNATURES: Record<string, string> = {
-  '1.2.840.113549.1.1.4': 'MD5',
-  '1.2.840.113549.1.1.5': 'SHA-1',
-  '1.2.840.10045.4.1': 'SHA-1',
-  '1.2.840.10040.4.3': 'SHA-1',
+  md5WithRSAEncryption: 'MD5',
+  sha1WithRSAEncryption: 'SHA-1',
+  'ecdsa-with-SHA1': 'SHA-1',
+  'dsa-with-SHA1': 'SHA-1',
 };
 const CURVE_BITS: Record<string, number> = { prime256v1: 256, 'P-256': 256, secp384r1: 384, 'P-384': 384, secp521r1: 521, 'P-521': 521, secp256k1: 256 };
 
@@ -657,25 +658,42 @@ export function certificateOf(id: number, name: string, i: CertificateInfo): Cer
 
 const ymd = (d: Date): string => d.toISOString().slice(0, 10);
 
-/** What is worth telling the administrator about a certificate; none of it stops it from being used. */
-export function checkCertificate(certPem: string, now: Date): { warnings: string[] } {
-  const x = readCertificate(certPem);
+/** A certificate within this many whole days of its end is "expiring" (Status, Diagnostics, the certificate list). */
+export const EXPIRING_DAYS = 30;
+
+export type ExpiryState = 'expired' | 'not-yet-valid' | 'expiring' | 'ok';
+
+/** The one validity rule: whole days left (rounded down, negative once expired), and what that makes it. */
+export function expiry(info: Pick<CertificateInfo, 'notBefore' | 'notAfter'>, now: Date): { daysLeft: number; state: ExpiryState } {
+  const t = now.getTime();
+  const notAfter = Date.parse(info.notAfter);
+  const daysLeft = Math.floor((notAfter - t) / DAY_MS);
+  const state: ExpiryState = notAfter < t ? 'expired' : Date.parse(info.notBefore) > t ? 'not-yet-valid' : daysLeft <= EXPIRING_DAYS ? 'expiring' : 'ok';
+  return { daysLeft, state };
+}
+
+/** "N days" for an expiring certificate's message; 0 whole days left is still some hours. */
+export const daysText = (daysLeft: number): string => (daysLeft < 1 ? 'less than a day' : `${daysLeft} day${daysLeft === 1 ? '' : 's'}`);
+
+/** The message for a stored certificate whose key no longer opens (the sealing key file changed). */
+export const UNDECRYPTABLE_KEY = 'its private key cannot be decrypted with this server\'s key (keys/secrets.key was replaced): import it again';
+
+/**
+ * What is worth telling the administrator about a certificate; none of it stops it from being used.
+ * Works from an inspection already made (a PEM is inspected here, for callers that have none).
+ */
+export function checkCertificate(cert: CertificateInfo | string, now: Date): { warnings: string[] } {
+  const x = typeof cert === 'string' ? inspect(cert) : cert;
   const warnings: string[] = [];
-  const notBefore = new Date(x.validFrom);
-  const notAfter = new Date(x.validTo);
-  if (notAfter.getTime() < now.getTime()) warnings.push(`expired on ${ymd(notAfter)}`);
-  else if (notBefore.getTime() > now.getTime()) warnings.push(`not yet valid: valid from ${ymd(notBefore)}`);
-  else if (notAfter.getTime() - now.getTime() < 30 * DAY_MS) {
-    const n = Math.ceil((notAfter.getTime() - now.getTime()) / DAY_MS);
-    warnings.push(`expires in ${n} day${n === 1 ? '' : 's'} (${ymd(notAfter)})`);
+  const { daysLeft, state } = expiry(x, now);
+  if (state === 'expired') warnings.push(`expired on ${ymd(new Date(x.notAfter))}`);
+  else if (state === 'not-yet-valid') warnings.push(`not yet valid: valid from ${ymd(new Date(x.notBefore))}`);
+  else if (state === 'expiring') warnings.push(`expires in ${daysText(daysLeft)} (${ymd(new Date(x.notAfter))})`);
+  if (x.selfSigned) warnings.push('self-signed: mail clients will not trust it unless told to');
+  if ((x.keyType === 'rsa' || x.keyType === 'rsa-pss') && x.keyBits !== undefined && x.keyBits < 2048) {
+    warnings.push(`the RSA key has only ${x.keyBits} bits: use 2048 or more`);
   }
-  if (isSelfSigned(x)) warnings.push('self-signed: mail clients will not trust it unless told to');
-  const pk = x.publicKey;
-  const bits = pk.asymmetricKeyDetails?.modulusLength;
-  if ((pk.asymmetricKeyType === 'rsa' || pk.asymmetricKeyType === 'rsa-pss') && bits !== undefined && bits < 2048) {
-    warnings.push(`the RSA key has only ${bits} bits: use 2048 or more`);
-  }
-  const weak = WEAK_SIGNATURES[rawFields(x).signatureOid];
+  const weak = WEAK_SIGNATURES[x.signatureAlgorithm];
   if (weak) warnings.push(`signed with ${weak}, which clients no longer accept`);
   return { warnings };
 }

@@ -75,14 +75,13 @@ export class TlsManager {
   private loaded: Loaded[] = [];
   private failures = new Map<number, string>();
 
+  /** Empty until the first reload(): contexts are built when a server starts, not for every CLI command. */
   constructor(
     private readonly load: () => readonly CertificateMaterial[],
     private readonly settings: () => TlsSettings,
-  ) {
-    this.reload();
-  }
+  ) {}
 
-  /** Builds every context again from the store (certificates or TLS settings changed). */
+  /** Builds every context from the store (at start, and when certificates or TLS settings change). */
   reload(): void {
     const s = this.settings();
     const next: Loaded[] = [];
@@ -108,7 +107,7 @@ export class TlsManager {
     this.failures = failures;
   }
 
-  /** Certificates that could not be loaded, with the reason (shown in status). */
+  /** Certificates that could not be loaded at the last reload(), with the reason (shown in status). */
   problems(): ReadonlyMap<number, string> {
     return this.failures;
   }

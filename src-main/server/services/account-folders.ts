@@ -6,7 +6,6 @@
 import type { MainApiImpl } from '../../shared/ipc/contract';
 import type { FolderInfo } from '../../shared/model/entities';
 import type { ConfigRepo } from '../../store/config-repo';
-import type { MailStore } from '../../store/mail-store';
 import type { MailboxStore } from '../../store/mailboxes';
 import { StoreError } from '../../store/errors';
 import { ApiError } from '../../shared/ipc/errors';
@@ -15,7 +14,6 @@ import { guard } from '../services';
 
 export interface FolderApiDeps {
   readonly repo: ConfigRepo;
-  readonly mail: MailStore;
   readonly mailboxes: MailboxStore;
   readonly changed: (area: string) => void;
 }

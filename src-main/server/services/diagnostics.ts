@@ -14,7 +14,7 @@ import type { ConfigRepo } from '../../store/config-repo';
 import type { DkimRepo } from '../../store/dkim-repo';
 import type { Resolver } from '../../delivery/remote';
 import { dkimDnsRecord } from '../../delivery/dkim';
-import { inspect, nameMatches } from '../../security/tls/certificates';
+import { daysText, expiry, inspect, nameMatches, UNDECRYPTABLE_KEY } from '../../security/tls/certificates';
 import { matchRange, rangeScope } from '../../security/ip/ip-ranges';
 import { decideRelay } from '../../smtp/policy/relay';
 import type { ProtocolDeps } from '../listen';
@@ -33,7 +33,6 @@ const DNS_MS = 2_500;
 const MX_QUERY_MS = 5_000;
 const PORT_MS = 3_000;
 const RELAY_MS = 4_000;
-const DAY_MS = 86_400_000;
 /** Outside every local network: TEST-NET-3 and the IPv6 documentation prefix (RFC 5737, RFC 3849). */
 const OUTSIDE = ['203.0.113.5', '2001:db8::5'];
 const RELAY_RCPT = 'relay-test@example.invalid';
@@ -238,20 +237,20 @@ export function createDiagnosticsApi(deps: DiagnosticsDeps): MainApiImpl['diagno
     }
   }
 
-  function portChecks(): Promise<DiagnosticCheck[]> {
-    const ports = deps.status().listeners.filter((p) => p.enabled && p.state !== 'disabled');
+  function portChecks(status: () => ServerStatus): Promise<DiagnosticCheck[]> {
+    const ports = status().listeners.filter((p) => p.enabled && p.state !== 'disabled');
     if (!ports.length) return Promise.resolve([check('ports', 'TCP/IP ports', 'error', 'no port is enabled: no mail client or server can connect (Settings › Advanced › TCP/IP ports)')]);
     return Promise.all(ports.map(portCheck));
   }
 
   function certificateChecks(): DiagnosticCheck[] {
-    const now = deps.clock.now().getTime();
+    const now = deps.clock.now();
     const host = normalizeHost(deps.hostName());
     const rows = deps.repo.listCertificateRows();
     if (!rows.length) return [check('certificates', 'SSL certificates', 'warning', 'no certificate: STARTTLS and TLS ports cannot work; one is generated when the server starts')];
     return rows.map((row) => {
       const subject = row.name;
-      if (deps.repo.unreadableCertificates.has(row.id)) return check('certificates', subject, 'error', 'its private key cannot be decrypted with this server\'s key (keys/secrets.key was replaced): import it again');
+      if (deps.repo.unreadableCertificates.has(row.id)) return check('certificates', subject, 'error', UNDECRYPTABLE_KEY);
       let x: ReturnType<typeof inspect>;
       try {
         x = inspect(row.certPem, row.chainPem || undefined);
@@ -259,12 +258,12 @@ export function createDiagnosticsApi(deps: DiagnosticsDeps): MainApiImpl['diagno
         return check('certificates', subject, 'error', `it cannot be read: ${(e as Error).message}`);
       }
       const until = x.notAfter.slice(0, 10);
-      const days = Math.floor((Date.parse(x.notAfter) - now) / DAY_MS);
+      const { daysLeft, state } = expiry(x, now);
       const errors: string[] = [];
       const warnings: string[] = [];
-      if (days < 0) errors.push(`expired on ${until}: mail clients refuse it; renew it or import a new one`);
-      else if (Date.parse(x.notBefore) > now) errors.push(`not valid before ${x.notBefore.slice(0, 10)}: check this computer's clock`);
-      else if (days <= 30) warnings.push(`expires in ${days} day${days === 1 ? '' : 's'} (${until}): renew it`);
+      if (state === 'expired') errors.push(`expired on ${until}: mail clients refuse it; renew it or import a new one`);
+      else if (state === 'not-yet-valid') errors.push(`not valid before ${x.notBefore.slice(0, 10)}: check this computer's clock`);
+      else if (state === 'expiring') warnings.push(`expires in ${daysText(daysLeft)} (${until}): renew it`);
       if (x.isCa) {
         const detail = [...errors, ...warnings].join('; ') || `valid until ${until}`;
         return check('certificates', subject, errors.length ? 'error' : warnings.length ? 'warning' : 'ok', `a certificate authority (it issues the server certificates, it is not served): ${detail}`);
@@ -391,12 +390,11 @@ export function createDiagnosticsApi(deps: DiagnosticsDeps): MainApiImpl['diagno
   }
 
   /** The live test: RCPT TO an outside address from 127.0.0.1 without AUTH, then QUIT (never DATA). */
-  async function relayLiveCheck(): Promise<DiagnosticCheck> {
+  async function relayLiveCheck(status: () => ServerStatus): Promise<DiagnosticCheck> {
     const range = matchRange(deps.ranges(), '127.0.0.1', deps.clock.now());
     const subject = `Live test from 127.0.0.1${range ? ` (IP range "${range.name}")` : ''}`;
-    const smtp = deps
-      .status()
-      .listeners.filter((p) => p.protocol === 'smtp' && p.state === 'listening' && p.boundPort !== null)
+    const smtp = status().listeners
+      .filter((p) => p.protocol === 'smtp' && p.state === 'listening' && p.boundPort !== null)
       // Port 25 first, then the ports that start in plain text.
       .sort((a, b) => Number(b.port === 25) - Number(a.port === 25) || Number(a.security === 'tls') - Number(b.security === 'tls'));
     const p = smtp[0];
@@ -473,11 +471,14 @@ export function createDiagnosticsApi(deps: DiagnosticsDeps): MainApiImpl['diagno
     run: async () => {
       const start = performance.now();
       const at = deps.clock.now().toISOString();
+      // One status for the whole report, taken by the first check that needs it (inside its guard).
+      let taken: ServerStatus | undefined;
+      const status = (): ServerStatus => (taken ??= deps.status());
       const groups = await Promise.all([
-        guarded('ports', portChecks),
+        guarded('ports', () => portChecks(status)),
         guarded('certificates', certificateChecks),
         guarded('dns', dnsChecks),
-        guarded('relay', async () => [...OUTSIDE.map(relayPolicyCheck), ...rangeRelayChecks(), await relayLiveCheck()]),
+        guarded('relay', async () => [...OUTSIDE.map(relayPolicyCheck), ...rangeRelayChecks(), await relayLiveCheck(status)]),
       ]);
       return { at, ms: Math.round(performance.now() - start), checks: groups.flat() };
     },
