@@ -26,6 +26,7 @@ import { AccountPage } from './pages/AccountPage';
 import { MxQueryPage } from './pages/MxQueryPage';
 import { DiagnosticsPage } from './pages/DiagnosticsPage';
 import { LabPresetsPage } from './pages/LabPresetsPage';
+import { useConfigChanged } from './pages/shared';
 
 const T = strings({
   running: 'Running',
@@ -109,13 +110,13 @@ export function App() {
   const [domains, setDomains] = useState<Domain[]>([]);
   const [route, go] = useHashRoute();
 
+  const loadDomains = () => call<Domain[]>('domains', 'list').then(setDomains, () => undefined);
   useEffect(() => {
-    const loadDomains = () => call<Domain[]>('domains', 'list').then(setDomains, () => undefined);
     call<ServerStatus>('server', 'status').then(setStatus, () => undefined);
-    loadDomains();
-    const offs = [onEvent('server.statusChanged', setStatus), onEvent('config.changed', loadDomains)];
-    return () => offs.forEach((off) => off());
+    void loadDomains();
+    return onEvent('server.statusChanged', setStatus);
   }, []);
+  useConfigChanged(['domains'], loadDomains);
 
   const toggle = () => call<ServerStatus>('server', status?.running ? 'stop' : 'start').then(setStatus, () => undefined);
   const domainMatch = /^\/domains\/(\d+)$/.exec(route);

@@ -2,11 +2,11 @@
 // the last hour's traffic and what needs attention (certificate expiry …). Start/stop is in the
 // header. Refreshed every few seconds and whenever the server starts or stops.
 import { useEffect, useState } from 'react';
-import { Alert, Badge, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
-import { COUNTER_KEYS, type CounterKey, type ServerStatus, type TrafficSample } from '../../src-main/shared/model/entities';
+import { Alert, Group, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { COUNTER_KEYS, type CounterKey, type PortStatus, type ServerStatus, type TrafficSample } from '../../src-main/shared/model/entities';
 import { fmt, strings } from './i18n';
 import { call, onEvent } from './api';
-import { dateTime, errorText, listenerStateLabel } from './pages/shared';
+import { DataTable, FeedbackAlerts, ListenerStateBadge, dateTime, errorText, securityLabel, type Column } from './pages/shared';
 import { TrafficChart } from './TrafficChart';
 
 const T = strings({
@@ -17,6 +17,7 @@ const T = strings({
   port: 'Port',
   security: 'Security',
   state: 'State',
+  noPorts: 'The server listens on no TCP/IP port.',
   uptime: 'Uptime',
   notRunning: 'Not running',
   since: 'since {time}',
@@ -75,14 +76,25 @@ export function StatusPage() {
       offs.forEach((off) => off());
     };
   }, []);
+  const columns: Column<PortStatus>[] = [
+    { header: T.protocol, cell: (l) => l.protocol.toUpperCase() },
+    { header: T.address, cell: (l) => l.address },
+    { header: T.port, cell: (l) => l.boundPort ?? l.port },
+    { header: T.security, cell: (l) => securityLabel(l.security) },
+    {
+      header: T.state,
+      cell: (l) => (
+        <Group gap="xs">
+          <ListenerStateBadge state={l.state} />
+          {l.error && <Text size="xs">{l.error}</Text>}
+        </Group>
+      ),
+    },
+  ];
   return (
     <Stack>
       <Title order={3}>{T.title}</Title>
-      {error && (
-        <Alert color="red" role="alert">
-          {error}
-        </Alert>
-      )}
+      <FeedbackAlerts loadError={error} />
       {status?.warnings.map((w) => (
         <Alert key={w} color="yellow" role="status">
           {w}
@@ -132,33 +144,7 @@ export function StatusPage() {
         </>
       )}
       <Title order={4}>{T.ports}</Title>
-      <Table striped>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{T.protocol}</Table.Th>
-            <Table.Th>{T.address}</Table.Th>
-            <Table.Th>{T.port}</Table.Th>
-            <Table.Th>{T.security}</Table.Th>
-            <Table.Th>{T.state}</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {status?.listeners.map((l) => (
-            <Table.Tr key={l.id}>
-              <Table.Td>{l.protocol.toUpperCase()}</Table.Td>
-              <Table.Td>{l.address}</Table.Td>
-              <Table.Td>{l.boundPort ?? l.port}</Table.Td>
-              <Table.Td>{l.security}</Table.Td>
-              <Table.Td>
-                <Group gap="xs">
-                  <Badge color={l.state === 'listening' ? 'green' : l.state === 'failed' ? 'red' : 'gray'}>{listenerStateLabel(l.state)}</Badge>
-                  {l.error && <Text size="xs">{l.error}</Text>}
-                </Group>
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+      <DataTable columns={columns} rows={status?.listeners} rowKey={(l) => l.id} empty={T.noPorts} />
     </Stack>
   );
 }

@@ -31,7 +31,7 @@ export const LAB = {
 } as const;
 
 export async function startServer(
-  opts: { lab?: boolean; clock?: Clock; settings?: Record<string, unknown>; dir?: string; outbound?: boolean; resolver?: Resolver; mxPort?: number } = {},
+  opts: { lab?: boolean; clock?: Clock; settings?: Record<string, unknown>; dir?: string; outbound?: boolean; resolver?: Resolver; mxPort?: number; watchMs?: number } = {},
 ): Promise<TestServer> {
   const tmp = opts.dir ? undefined : tempDir();
   const dir = opts.dir ?? tmp!.path;
@@ -39,7 +39,8 @@ export async function startServer(
   const host = createServerHost({
     dataDir: dir,
     ephemeralPorts: true,
-    watchMs: 0,
+    // No polling for other processes' changes unless a test asks for it.
+    watchMs: opts.watchMs ?? 0,
     outbound: opts.outbound ?? false,
     ...(opts.resolver ? { resolver: opts.resolver } : {}),
     ...(opts.mxPort !== undefined ? { mxPort: opts.mxPort } : {}),

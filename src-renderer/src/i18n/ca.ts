@@ -499,5 +499,6 @@ const dict: Readonly<Record<string, string>> = {
   'Administration password': 'Contrasenya d\'administració',
   'Log in': 'Inicia la sessió',
   'the server cannot be reached': 'no es pot accedir al servidor',
+  'The server listens on no TCP/IP port.': 'El servidor no escolta a cap port TCP/IP.',
 };
 export default dict;

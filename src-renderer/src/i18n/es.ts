@@ -505,5 +505,6 @@ const dict: Readonly<Record<string, string>> = {
   'Administration password': 'Contraseña de administración',
   'Log in': 'Iniciar sesión',
   'the server cannot be reached': 'no se puede acceder al servidor',
+  'The server listens on no TCP/IP port.': 'El servidor no escucha en ningún puerto TCP/IP.',
 };
 export default dict;

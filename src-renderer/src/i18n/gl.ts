@@ -508,5 +508,6 @@ const dict: Readonly<Record<string, string>> = {
   'Administration password': 'Contrasinal de administración',
   'Log in': 'Iniciar sesión',
   'the server cannot be reached': 'non se pode acceder ao servidor',
+  'The server listens on no TCP/IP port.': 'O servidor non escoita en ningún porto TCP/IP.',
 };
 export default dict;

@@ -3,17 +3,19 @@
 // The first three tabs edit one draft, saved together: a server error about a field opens the tab
 // that shows it.
 import { useEffect, useState, type ReactNode } from 'react';
-import { Alert, Anchor, NumberInput, PasswordInput, Progress, Select, Stack, Switch, Tabs, Text, TextInput, Textarea } from '@mantine/core';
+import { Anchor, NumberInput, PasswordInput, Progress, Select, Stack, Switch, Tabs, Text, TextInput, Textarea } from '@mantine/core';
 import type { Account, AdminLevel, Domain, FolderInfo } from '../../../src-main/shared/model/entities';
 import { ApiCallError, call } from '../api';
 import { fmt, strings } from '../i18n';
 import {
   ConfirmActionButton,
   DataTable,
+  FeedbackAlerts,
   PageFrame,
   Section,
   SubmitForm,
   dateTime,
+  kb,
   numberValue,
   sameFields,
   useAsync,
@@ -66,7 +68,6 @@ const T = strings({
   messages: 'Messages',
   unseen: 'Unread',
   folderSize: 'Size',
-  kb: '{n} KB',
   actions: 'Actions',
   remove: 'Remove',
   removeFolder: 'Remove {name}',
@@ -368,7 +369,7 @@ function FoldersTab({
     { header: T.specialUse, cell: (f) => f.specialUse ?? '' },
     { header: T.messages, cell: (f) => f.messages },
     { header: T.unseen, cell: (f) => f.unseen },
-    { header: T.folderSize, cell: (f) => fmt(T.kb, { n: Math.ceil(f.sizeBytes / 1024) }) },
+    { header: T.folderSize, cell: (f) => kb(f.sizeBytes) },
     {
       header: T.actions,
       // INBOX cannot be removed (the server says so too).
@@ -392,11 +393,7 @@ function FoldersTab({
   return (
     <Stack gap="lg">
       <Section title={T.foldersTitle}>
-        {loadError !== undefined && (
-          <Alert color="red" role="alert">
-            {loadError}
-          </Alert>
-        )}
+        <FeedbackAlerts loadError={loadError} />
         {(folders !== undefined || loadError === undefined) && <DataTable columns={columns} rows={folders} rowKey={(f) => f.name} empty={T.foldersEmpty} minWidth={640} />}
       </Section>
       <Section title={T.addFolderTitle}>

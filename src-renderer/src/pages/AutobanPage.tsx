@@ -5,7 +5,7 @@ import type { BannedIp } from '../../../src-main/shared/model/entities';
 import type { SettingKey } from '../../../src-main/shared/model/settings';
 import { call } from '../api';
 import { strings } from '../i18n';
-import { ActionButton, DataTable, PageFrame, Section, SettingsFormView, dateTime, useAsync, useEvent, useFeedback, useSettingsForm, type Column } from './shared';
+import { ActionButton, DataTable, PageFrame, Section, SettingsFormView, dateTime, useAsync, useConfigChanged, useFeedback, useSettingsForm, type Column } from './shared';
 
 const T = strings({
   title: 'Auto-ban',
@@ -32,9 +32,7 @@ export function AutobanPage() {
   const form = useSettingsForm(KEYS, fb);
   const bans = useAsync(() => call<BannedIp[]>('autoban', 'list'), []);
 
-  useEvent('config.changed', ({ area }) => {
-    if (area === 'autoban' || area === 'config') void bans.reload();
-  });
+  useConfigChanged(['autoban'], bans.reload);
 
   const columns: Column<BannedIp>[] = [
     { header: T.ip, cell: (b) => b.ip },

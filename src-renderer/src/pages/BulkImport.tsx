@@ -7,7 +7,7 @@ import type { Account } from '../../../src-main/shared/model/entities';
 import { call } from '../api';
 import { CsvError, decodeText, parseCsv } from '../csv';
 import { fmt, strings } from '../i18n';
-import { DropZone, errorText, numberValue, Section } from './shared';
+import { DropZone, errorText, numberValue, qualify, Section } from './shared';
 
 const T = strings({
   title: 'Import accounts from CSV',
@@ -107,8 +107,7 @@ export function planImport(text: string, domain: string): ImportPlan {
   if (at.address === undefined || at.password === undefined) return { error: T.needColumns };
   const rows = data.map((r): ImportRow => {
     const get = (c: Column) => (at[c] === undefined ? '' : (r.cells[at[c]] ?? '').trim());
-    const typed = get('address');
-    const address = typed === '' || typed.includes('@') ? typed : `${typed}@${domain}`;
+    const address = qualify(get('address'), domain);
     if (address === '') return { line: r.line, address, problem: T.noAddress };
     if (address.slice(address.lastIndexOf('@') + 1).toLowerCase() !== domain.toLowerCase()) return { line: r.line, address, problem: fmt(T.otherDomain, { domain }) };
     const quota = get('quotaMb');

@@ -6,7 +6,7 @@ import { Alert, Button, Code, Group, Select, SimpleGrid, Stack, Table, Text, Tex
 import type { Account, PortSecurity, PortStatus, Protocol, ServerStatus } from '../../../src-main/shared/model/entities';
 import { call } from '../api';
 import { fmt, strings } from '../i18n';
-import { PageFrame, Section, downloadFile, errorText, useAsync, useEvent, useFeedback } from './shared';
+import { PageFrame, Section, downloadFile, useAsync, useConfigChanged, useEvent, useFeedback } from './shared';
 
 const T = strings({
   title: 'Client setup',
@@ -46,9 +46,7 @@ const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$/i;
 
 interface SetupData {
   readonly accounts: Account[];
-  readonly ports: PortStatus[];
-  readonly status: ServerStatus | undefined;
-  readonly statusError: string | undefined;
+  readonly status: ServerStatus;
 }
 
 /** What a client is told for one protocol. */
@@ -114,23 +112,15 @@ function autoconfig(domain: string, host: string, endpoints: readonly Endpoint[]
 export function ClientSetupPage() {
   const fb = useFeedback();
   const data = useAsync(async (): Promise<SetupData> => {
-    const [accounts, ports, status] = await Promise.all([
-      call<Account[]>('accounts', 'list'),
-      call<PortStatus[]>('ports', 'list'),
-      call<ServerStatus>('server', 'status').then(
-        (s) => ({ s, e: undefined }),
-        (e: unknown) => ({ s: undefined, e: errorText(e) }),
-      ),
-    ]);
-    return { accounts, ports, status: status.s, statusError: status.e };
+    // The status's listeners are the TCP/IP ports with the state they really got.
+    const [accounts, status] = await Promise.all([call<Account[]>('accounts', 'list'), call<ServerStatus>('server', 'status')]);
+    return { accounts, status };
   }, []);
   const [accountId, setAccountId] = useState<string | null>(null);
   const [host, setHost] = useState<string | undefined>();
 
-  useEvent('server.statusChanged', () => void data.reload());
-  useEvent('config.changed', ({ area }) => {
-    if (['accounts', 'domains', 'ports', 'config', 'settings'].includes(area)) void data.reload();
-  });
+  // A listener that starts or fails, and a burst of changes, make one reload.
+  useEvent('server.statusChanged', useConfigChanged(['accounts', 'domains', 'ports', 'settings'], data.reload));
 
   const d = data.data;
   const account = d?.accounts.find((a) => String(a.id) === accountId);
@@ -141,14 +131,14 @@ export function ClientSetupPage() {
     { protocol: 'pop3', title: T.pop3 },
     { protocol: 'smtp', title: T.smtp },
   ];
-  const endpoints = d ? protocols.map((p) => ({ ...p, endpoint: pickEndpoint(d.ports, p.protocol) })) : [];
+  const endpoints = d ? protocols.map((p) => ({ ...p, endpoint: pickEndpoint(d.status.listeners, p.protocol) })) : [];
   const downloadAutoconfig = () => {
     const found = endpoints.flatMap((e) => (e.endpoint ? [e.endpoint] : []));
     downloadFile('config-v1.1.xml', autoconfig(domain, serverName, found), 'application/xml');
   };
 
   return (
-    <PageFrame title={T.title} feedback={fb} loadError={data.error ?? d?.statusError}>
+    <PageFrame title={T.title} feedback={fb} loadError={data.error}>
       {d && d.accounts.length === 0 ? (
         <Text c="dimmed">{T.noAccounts}</Text>
       ) : (

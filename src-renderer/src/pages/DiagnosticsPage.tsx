@@ -2,11 +2,11 @@
 // its certificates are valid, its domains' DNS records are published, it is no open relay) and
 // shows them by group, each with its outcome and what to do about it.
 import { useState } from 'react';
-import { Badge, Button, Group, Loader, Text } from '@mantine/core';
+import { Badge, Group, Loader, Text } from '@mantine/core';
 import type { DiagnosticCheck, DiagnosticGroup, DiagnosticStatus, DiagnosticsReport } from '../../../src-main/shared/model/entities';
 import { call } from '../api';
 import { fmt, strings } from '../i18n';
-import { DataTable, PageFrame, Section, dateTime, useFeedback, type Column } from './shared';
+import { ActionButton, DataTable, PageFrame, Section, dateTime, useFeedback, type Column } from './shared';
 
 const T = strings({
   title: 'Diagnostics',
@@ -46,8 +46,6 @@ export function DiagnosticsPage() {
     { header: T.detail, cell: (c) => <Text size="sm">{c.detail}</Text> },
   ];
 
-  const run = () => fb.run('run', () => call<DiagnosticsReport>('diagnostics', 'run'), { after: setReport });
-
   const rows: Row[] = report ? report.checks.map((c, key) => ({ ...c, key })) : [];
   const count = (s: DiagnosticStatus) => rows.filter((c) => c.status === s).length;
 
@@ -56,9 +54,7 @@ export function DiagnosticsPage() {
       title={T.title}
       feedback={fb}
       actions={
-        <Button onClick={() => void run()} loading={running}>
-          {T.run}
-        </Button>
+        <ActionButton label={T.run} size="sm" variant="filled" feedback={fb} runKey="run" action={() => call<DiagnosticsReport>('diagnostics', 'run')} success={false} after={setReport} />
       }
     >
       <Text size="sm" c="dimmed">

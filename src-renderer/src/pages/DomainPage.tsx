@@ -1,13 +1,13 @@
 // One domain, as hMailAdmin's domain node: its General, Names, Limits and DKIM settings, and its
 // accounts (with an import from CSV), aliases and distribution lists, one tab each.
 import { useState, type ReactNode } from 'react';
-import { Anchor, Button, Code, Group, Loader, NumberInput, PasswordInput, Select, SimpleGrid, Stack, Switch, Tabs, Text, TextInput } from '@mantine/core';
+import { Anchor, Code, Group, Loader, NumberInput, PasswordInput, Select, SimpleGrid, Stack, Switch, Tabs, Text, TextInput } from '@mantine/core';
 import type { Account, Alias, DkimInfo, Domain } from '../../../src-main/shared/model/entities';
 import { call } from '../api';
 import { fmt, strings } from '../i18n';
 import { BulkImport } from './BulkImport';
 import { ListsTab } from './ListsTab';
-import { ConfirmActionButton, DataTable, PageFrame, RemoveButton, Section, SubmitForm, numberValue, sameFields, useAsync, useFeedback, yesNo, type Column, type Feedback } from './shared';
+import { ActionButton, ConfirmActionButton, DataTable, PageFrame, RemoveButton, Section, SubmitForm, kb, numberValue, qualify, sameFields, useAsync, useDraft, useFeedback, yesNo, type Column, type Feedback } from './shared';
 
 const T = strings({
   loadingTitle: 'Domain',
@@ -53,7 +53,6 @@ const T = strings({
   address: 'Address',
   quota: 'Quota (MB)',
   size: 'Size',
-  kb: '{n} KB',
   unlimited: 'Unlimited',
   accountsEmpty: 'No accounts yet: add one below so that mail to this domain has a mailbox to go to.',
   addAccountTitle: 'Add an account',
@@ -96,12 +95,6 @@ interface DomainData {
 }
 
 type Tab = 'general' | 'names' | 'limits' | 'dkim' | 'accounts' | 'aliases' | 'lists';
-
-/** `name` alone becomes `name@domain`; a full address stays as typed. */
-const qualify = (address: string, domain: string): string => {
-  const a = address.trim();
-  return a === '' || a.includes('@') ? a : `${a}@${domain}`;
-};
 
 export function DomainPage({ domainId }: { domainId: number }) {
   const fb = useFeedback();
@@ -219,7 +212,7 @@ const accountsTab = (): AddressTabSpec<Account> => ({
   // The account's own page (its settings, folders, auto-reply…).
   addressCell: (a) => <Anchor href={`#/accounts/${a.id}`}>{a.address}</Anchor>,
   columns: [
-    { header: T.size, cell: (a) => fmt(T.kb, { n: Math.ceil(a.sizeBytes / 1024) }) },
+    { header: T.size, cell: (a) => kb(a.sizeBytes) },
     { header: T.quota, cell: (a) => (a.quotaMb === 0 ? T.unlimited : a.quotaMb) },
   ],
   empty: T.accountsEmpty,
@@ -308,16 +301,6 @@ interface SettingsTabProps {
   readonly domain: Domain;
   readonly fb: Feedback;
   readonly reload: () => Promise<void>;
-}
-
-/**
- * A form's values, from the stored domain. What is typed stays until it is saved, whatever reloads
- * the domain meanwhile (an import that finished, a name added); `saved(domain)` then shows what
- * the server stored.
- */
-function useDraft<V extends object>(domain: Domain, pick: (d: Domain) => V): [V, <K extends keyof V>(key: K, value: V[K]) => void, (saved: Domain) => void] {
-  const [draft, setDraft] = useState(() => pick(domain));
-  return [draft, (key, value) => setDraft((v) => ({ ...v, [key]: value })), (saved) => setDraft(pick(saved))];
 }
 
 /** hMailAdmin's domain General tab: enabled, catch-all, plus addressing. */
@@ -457,7 +440,6 @@ function LimitsTab({ domain, fb, reload }: SettingsTabProps) {
 function DkimTab({ data, fb, reload, domainId }: TabProps & { domainId: number }) {
   const dkim = data?.dkim;
   const record = dkim?.record ?? null;
-  const generate = () => fb.run('dkim', () => call<DkimInfo>('dkim', 'generate', { domainId }), { success: true, after: reload });
 
   return (
     <Stack gap="md">
@@ -488,9 +470,7 @@ function DkimTab({ data, fb, reload, domainId }: TabProps & { domainId: number }
         </Stack>
       )}
       <Group>
-        <Button onClick={() => void generate()} loading={fb.busy === 'dkim'} disabled={!dkim}>
-          {T.generate}
-        </Button>
+        <ActionButton label={T.generate} size="sm" variant="filled" disabled={!dkim} feedback={fb} runKey="dkim" action={() => call<DkimInfo>('dkim', 'generate', { domainId })} after={reload} />
       </Group>
     </Stack>
   );

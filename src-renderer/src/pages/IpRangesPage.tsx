@@ -6,7 +6,7 @@ import { Anchor, Button, Checkbox, Group, NumberInput, Paper, SimpleGrid, Stack,
 import type { IpRange } from '../../../src-main/shared/model/entities';
 import { call } from '../api';
 import { fmt, strings } from '../i18n';
-import { DataTable, PageFrame, RemoveButton, RestoreDefaultsButton, Section, SmallButton, SubmitForm, dateTime, numberValue, sameFields, useAsync, useEvent, useFeedback, type Column, type Feedback } from './shared';
+import { DataTable, PageFrame, RemoveButton, RestoreDefaultsButton, Section, SmallButton, SubmitForm, dateTime, numberValue, sameFields, useAsync, useConfigChanged, useFeedback, type Column, type Feedback } from './shared';
 
 const T = strings({
   title: 'IP ranges',
@@ -122,9 +122,7 @@ export function IpRangesPage() {
   const ranges = useAsync(async () => (await call<IpRange[]>('ipRanges', 'list')).sort(byPriority), []);
   const [selection, setSelection] = useState<Selection>();
 
-  useEvent('config.changed', ({ area }) => {
-    if (area === 'ipRanges' || area === 'config') void ranges.reload();
-  });
+  useConfigChanged(['ipRanges'], ranges.reload);
 
   const selected = typeof selection === 'number' ? ranges.data?.find((r) => r.id === selection) : undefined;
   const select = (s: Selection) => {

@@ -2,11 +2,11 @@
 // (telnet sessions in clear, then STARTTLS required, then the SSL/TLS ports), each applied in one
 // click and reverted in one click. The server remembers what each one changed; the cards show
 // what it does, whether it is applied and since when.
-import { Badge, Button, Card, Group, List, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Badge, Card, Group, List, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import type { LabPreset, LabPresetId } from '../../../src-main/shared/model/entities';
 import { call } from '../api';
 import { fmt, strings } from '../i18n';
-import { ConfirmActionButton, PageFrame, dateTime, useAsync, useEvent, useFeedback, type Feedback } from './shared';
+import { ActionButton, ConfirmActionButton, PageFrame, dateTime, useAsync, useConfigChanged, useFeedback, type Feedback } from './shared';
 
 const T = strings({
   title: 'Lab presets',
@@ -41,7 +41,7 @@ export function LabPresetsPage() {
   const fb = useFeedback();
   const presets = useAsync(() => call<LabPreset[]>('presets', 'list'), []);
   // Applied or reverted elsewhere (another window, the CLI), or values changed by hand.
-  useEvent('config.changed', () => void presets.reload());
+  useConfigChanged('all', presets.reload);
 
   return (
     <PageFrame title={T.title} feedback={fb} loadError={presets.error}>
@@ -57,7 +57,6 @@ export function LabPresetsPage() {
 
 function PresetCard({ preset, feedback, reload }: { preset: LabPreset; feedback: Feedback; reload: () => Promise<void> }) {
   const name = T.names[preset.id];
-  const applyKey = `apply-${preset.id}`;
   return (
     <Card withBorder padding="lg" component="section" aria-label={name}>
       <Stack gap="sm" h="100%">
@@ -96,17 +95,16 @@ function PresetCard({ preset, feedback, reload }: { preset: LabPreset; feedback:
               after={reload}
             />
           ) : (
-            <Button
-              loading={feedback.busy === applyKey}
-              onClick={() =>
-                void feedback.run(applyKey, () => call<LabPreset[]>('presets', 'apply', { id: preset.id }), {
-                  success: () => fmt(T.appliedNotice, { name }),
-                  after: reload,
-                })
-              }
-            >
-              {T.apply}
-            </Button>
+            <ActionButton
+              label={T.apply}
+              size="sm"
+              variant="filled"
+              feedback={feedback}
+              runKey={`apply-${preset.id}`}
+              action={() => call<LabPreset[]>('presets', 'apply', { id: preset.id })}
+              success={() => fmt(T.appliedNotice, { name })}
+              after={reload}
+            />
           )}
         </Group>
       </Stack>

@@ -6,7 +6,7 @@ import { Anchor, Select, SimpleGrid, Stack, Switch, TextInput } from '@mantine/c
 import type { DistributionList, ListMode } from '../../../src-main/shared/model/entities';
 import { call } from '../api';
 import { fmt, strings } from '../i18n';
-import { ActionButton, DataTable, RemoveButton, RowActions, Section, SmallButton, SubmitForm, useAsync, useEvent, yesNo, type Column, type Feedback } from './shared';
+import { ActionButton, DataTable, RemoveButton, RowActions, Section, SmallButton, SubmitForm, useAsync, useConfigChanged, useDraft, yesNo, type Column, type Feedback } from './shared';
 
 const T = strings({
   address: 'List address',
@@ -89,9 +89,7 @@ export function ListsTab({ domain, fb, qualify }: Props) {
   const selected = lists.data?.find((l) => l.id === selectedId);
 
   // Changes made elsewhere (the CLI, another admin window) show up here.
-  useEvent('config.changed', ({ area }) => {
-    if (area === 'lists' || area === 'config') void lists.reload();
-  });
+  useConfigChanged(['lists'], lists.reload);
 
   const add = () =>
     fb.run('add-list', () => call<DistributionList>('lists', 'add', { address: qualify(address), mode, announcer: mode === 'announcements' ? qualify(announcer) : '' }), {
@@ -148,22 +146,16 @@ export function ListsTab({ domain, fb, qualify }: Props) {
  * then shows what the server stored.
  */
 function ListEditor({ list, domain, fb, qualify, reload }: Props & { list: DistributionList; reload: () => Promise<void> }) {
-  const [enabled, setEnabled] = useState(list.enabled);
-  const [mode, setMode] = useState(list.mode);
-  const [announcer, setAnnouncer] = useState(list.announcer);
-  const [requireAuth, setRequireAuth] = useState(list.requireAuth);
+  const [v, set, saved] = useDraft(list, (l) => ({ enabled: l.enabled, mode: l.mode, announcer: l.announcer, requireAuth: l.requireAuth }));
   const [member, setMember] = useState('');
 
   // An announcements list without an announcer is refused by the server, next to the field.
   const save = () =>
-    fb.run('save-list', () => call<DistributionList>('lists', 'update', { id: list.id, enabled, mode, announcer: mode === 'announcements' ? qualify(announcer) : announcer, requireAuth }), {
+    fb.run('save-list', () => call<DistributionList>('lists', 'update', { id: list.id, ...v, announcer: v.mode === 'announcements' ? qualify(v.announcer) : v.announcer }), {
       fields: fieldsOf('list'),
       success: true,
       after: (l) => {
-        setEnabled(l.enabled);
-        setMode(l.mode);
-        setAnnouncer(l.announcer);
-        setRequireAuth(l.requireAuth);
+        saved(l);
         return reload();
       },
     });
@@ -200,9 +192,9 @@ function ListEditor({ list, domain, fb, qualify, reload }: Props & { list: Distr
     <Section title={fmt(T.listTitle, { address: list.address })}>
       <SimpleGrid cols={{ base: 1, md: 2 }} spacing="xl">
         <SubmitForm label={T.settings} submit={T.save} onSubmit={save} loading={fb.busy === 'save-list'}>
-          <Switch label={T.enabled} checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} error={fb.error('list-enabled')} />
-          <ModeInputs domain={domain} mode={mode} setMode={setMode} announcer={announcer} setAnnouncer={setAnnouncer} fb={fb} prefix="list" />
-          <Switch label={T.requireAuth} description={T.requireAuthHint} checked={requireAuth} onChange={(e) => setRequireAuth(e.currentTarget.checked)} error={fb.error('list-requireAuth')} />
+          <Switch label={T.enabled} checked={v.enabled} onChange={(e) => set('enabled', e.currentTarget.checked)} error={fb.error('list-enabled')} />
+          <ModeInputs domain={domain} mode={v.mode} setMode={(m) => set('mode', m)} announcer={v.announcer} setAnnouncer={(a) => set('announcer', a)} fb={fb} prefix="list" />
+          <Switch label={T.requireAuth} description={T.requireAuthHint} checked={v.requireAuth} onChange={(e) => set('requireAuth', e.currentTarget.checked)} error={fb.error('list-requireAuth')} />
         </SubmitForm>
         <Stack gap="sm">
           <DataTable columns={memberColumns} rows={list.members} rowKey={(m) => m} empty={T.membersEmpty} />

@@ -1,11 +1,11 @@
 // hMailAdmin's Settings › Advanced › TCP/IP ports: what each listener is set to, what it really
 // got (the port bound, or why it failed), and an editor for one port.
 import { useState } from 'react';
-import { Badge, NumberInput, Select, Stack, Switch, Text } from '@mantine/core';
-import type { CertificateInfo, ListenerState, PortSecurity, PortStatus, TcpIpPort } from '../../../src-main/shared/model/entities';
+import { NumberInput, Select, Stack, Switch, Text } from '@mantine/core';
+import type { CertificateInfo, PortSecurity, PortStatus, TcpIpPort } from '../../../src-main/shared/model/entities';
 import { call } from '../api';
 import { fmt, strings } from '../i18n';
-import { DataTable, FormModal, PageFrame, RestoreDefaultsButton, SecuritySelect, SmallButton, listenerStateLabel, numberValue, securityLabel, useAsync, useEvent, useFeedback, useModalEditor, yesNo, type Column } from './shared';
+import { DataTable, FormModal, PageFrame, RestoreDefaultsButton, ListenerStateBadge, SecuritySelect, SmallButton, numberValue, securityLabel, useAsync, useConfigChanged, useEvent, useFeedback, useModalEditor, yesNo, type Column } from './shared';
 
 const T = strings({
   title: 'TCP/IP ports',
@@ -27,7 +27,6 @@ const T = strings({
   restoreMessage: 'Replace every TCP/IP port with the defaults (SMTP 25 and 587, POP3 110, IMAP 143; 465, 995 and 993 with SSL/TLS, disabled)? Changes made here are lost.',
 });
 
-const STATE_COLOR: Record<ListenerState, string> = { listening: 'green', failed: 'red', stopped: 'gray', disabled: 'gray' };
 /** The Select's value for "no certificate named: the default one". */
 const DEFAULT_CERT = 'default';
 
@@ -44,8 +43,8 @@ export function PortsPage() {
   }, []);
   const editor = useModalEditor<PortStatus>(fb, data.reload);
 
-  useEvent('server.statusChanged', () => void data.reload());
-  useEvent('config.changed', () => void data.reload());
+  // A listener that starts or fails, and a burst of changes, make one reload.
+  useEvent('server.statusChanged', useConfigChanged(['ports', 'certificates', 'settings'], data.reload));
 
   const columns: Column<PortStatus>[] = [
     { header: T.protocol, cell: (p) => p.protocol.toUpperCase() },
@@ -55,11 +54,7 @@ export function PortsPage() {
     { header: T.enabled, cell: (p) => yesNo(p.enabled) },
     {
       header: T.state,
-      cell: (p) => (
-        <Badge color={STATE_COLOR[p.state]} variant="light">
-          {listenerStateLabel(p.state)}
-        </Badge>
-      ),
+      cell: (p) => <ListenerStateBadge state={p.state} />,
     },
     { header: T.boundPort, cell: (p) => p.boundPort ?? '' },
     {

@@ -1,11 +1,10 @@
 // hMailAdmin's Settings › Protocols › SMTP › Routes: mail for a domain (all its addresses, or
 // only some) goes to a given host instead of the domain's MX servers or the smart host.
-import { useState } from 'react';
 import { NumberInput, PasswordInput, SimpleGrid, Switch, TagsInput, TextInput } from '@mantine/core';
-import type { PortSecurity, Route } from '../../../src-main/shared/model/entities';
+import type { Route } from '../../../src-main/shared/model/entities';
 import { call } from '../api';
 import { fmt, strings } from '../i18n';
-import { DataTable, FormModal, PageFrame, RemoveButton, RowActions, SecuritySelect, SmallButton, numberValue, sameFields, securityLabel, useAsync, useEvent, useFeedback, useModalEditor, type Column } from './shared';
+import { DataTable, FormModal, PageFrame, RemoveButton, RowActions, SecuritySelect, SmallButton, numberValue, sameFields, securityLabel, useAsync, useConfigChanged, useDraft, useFeedback, useModalEditor, type Column } from './shared';
 
 const T = strings({
   title: 'Routes',
@@ -66,9 +65,7 @@ export function RoutesPage() {
   /** The route in the editor; 'new' for a new one. */
   const editor = useModalEditor<Route | 'new'>(fb, routes.reload);
 
-  useEvent('config.changed', ({ area }) => {
-    if (area === 'routes' || area === 'config') void routes.reload();
-  });
+  useConfigChanged(['routes'], routes.reload);
 
   const columns: Column<Route>[] = [
     { header: T.domain, cell: (r) => r.domain },
@@ -98,37 +95,32 @@ export function RoutesPage() {
 /** The editor of one route, or of a new one (`route` undefined). */
 function RouteEditor({ route, onClose, onSaved }: { route: Route | undefined; onClose: () => void; onSaved: () => unknown }) {
   const fb = useFeedback();
-  const start = route ?? NEW_ROUTE;
-  const [domain, setDomain] = useState(start.domain);
-  const [description, setDescription] = useState(start.description);
-  const [host, setHost] = useState(start.host);
-  const [port, setPort] = useState<number | string>(start.port);
-  const [security, setSecurity] = useState<PortSecurity>(start.security);
-  const [verifyCertificate, setVerifyCertificate] = useState(start.verifyCertificate);
-  const [requiresAuth, setRequiresAuth] = useState(start.requiresAuth);
-  const [username, setUsername] = useState(start.username);
-  const [password, setPassword] = useState('');
-  const [allAddresses, setAllAddresses] = useState(start.allAddresses);
-  const [addresses, setAddresses] = useState<string[]>([...start.addresses]);
-  const [retries, setRetries] = useState<number | string>(start.retries);
-  const [retryMinutes, setRetryMinutes] = useState<number | string>(start.retryMinutes);
+  // The modal closes on save, so the draft never needs to take the stored values again.
+  const [v, set] = useDraft(route ?? NEW_ROUTE, (r) => ({
+    domain: r.domain,
+    description: r.description,
+    host: r.host,
+    port: r.port as number | string,
+    security: r.security,
+    verifyCertificate: r.verifyCertificate,
+    requiresAuth: r.requiresAuth,
+    username: r.username,
+    password: '',
+    allAddresses: r.allAddresses,
+    addresses: [...r.addresses],
+    retries: r.retries as number | string,
+    retryMinutes: r.retryMinutes as number | string,
+  }));
 
   const save = () => {
+    const { password, ...rest } = v;
     const input = {
-      domain,
-      description,
-      host,
-      port: numberValue(port),
-      security,
-      verifyCertificate,
-      requiresAuth,
-      username,
+      ...rest,
+      port: numberValue(v.port),
       // Empty: the stored password stays (the key is left out).
       ...(password !== '' ? { password } : {}),
-      allAddresses,
-      addresses,
-      retries: numberValue(retries),
-      retryMinutes: numberValue(retryMinutes),
+      retries: numberValue(v.retries),
+      retryMinutes: numberValue(v.retryMinutes),
     };
     return fb.run('save', () => (route ? call<Route>('routes', 'update', { id: route.id, ...input }) : call<Route>('routes', 'add', input)), {
       fields: FIELDS,
@@ -140,41 +132,41 @@ function RouteEditor({ route, onClose, onSaved }: { route: Route | undefined; on
 
   return (
     <FormModal title={route ? fmt(T.editTitle, { domain: route.domain }) : T.newTitle} feedback={fb} onSubmit={save} onClose={onClose} size="lg">
-      <TextInput label={T.domain} description={T.domainHint} value={domain} onChange={(e) => setDomain(e.currentTarget.value)} error={fb.error('domain')} />
-      <TextInput label={T.description} value={description} onChange={(e) => setDescription(e.currentTarget.value)} error={fb.error('description')} />
+      <TextInput label={T.domain} description={T.domainHint} value={v.domain} onChange={(e) => set('domain', e.currentTarget.value)} error={fb.error('domain')} />
+      <TextInput label={T.description} value={v.description} onChange={(e) => set('description', e.currentTarget.value)} error={fb.error('description')} />
       <SimpleGrid cols={{ base: 1, sm: 2 }}>
-        <TextInput label={T.host} value={host} onChange={(e) => setHost(e.currentTarget.value)} error={fb.error('host')} />
-        <NumberInput label={T.port} min={1} max={65535} {...whole} value={port} onChange={setPort} error={fb.error('port')} />
-        <SecuritySelect label={T.security} value={security} onChange={setSecurity} error={fb.error('security')} />
-        <Switch label={T.verifyCertificate} mt="lg" checked={verifyCertificate} onChange={(e) => setVerifyCertificate(e.currentTarget.checked)} error={fb.error('verifyCertificate')} />
+        <TextInput label={T.host} value={v.host} onChange={(e) => set('host', e.currentTarget.value)} error={fb.error('host')} />
+        <NumberInput label={T.port} min={1} max={65535} {...whole} value={v.port} onChange={(x) => set('port', x)} error={fb.error('port')} />
+        <SecuritySelect label={T.security} value={v.security} onChange={(x) => set('security', x)} error={fb.error('security')} />
+        <Switch label={T.verifyCertificate} mt="lg" checked={v.verifyCertificate} onChange={(e) => set('verifyCertificate', e.currentTarget.checked)} error={fb.error('verifyCertificate')} />
       </SimpleGrid>
-      <Switch label={T.requiresAuth} checked={requiresAuth} onChange={(e) => setRequiresAuth(e.currentTarget.checked)} error={fb.error('requiresAuth')} />
+      <Switch label={T.requiresAuth} checked={v.requiresAuth} onChange={(e) => set('requiresAuth', e.currentTarget.checked)} error={fb.error('requiresAuth')} />
       <SimpleGrid cols={{ base: 1, sm: 2 }}>
-        <TextInput label={T.username} autoComplete="off" disabled={!requiresAuth} value={username} onChange={(e) => setUsername(e.currentTarget.value)} error={fb.error('username')} />
+        <TextInput label={T.username} autoComplete="off" disabled={!v.requiresAuth} value={v.username} onChange={(e) => set('username', e.currentTarget.value)} error={fb.error('username')} />
         <PasswordInput
           label={T.password}
           description={route?.hasPassword ? T.passwordKeep : undefined}
           autoComplete="new-password"
-          disabled={!requiresAuth}
-          value={password}
-          onChange={(e) => setPassword(e.currentTarget.value)}
+          disabled={!v.requiresAuth}
+          value={v.password}
+          onChange={(e) => set('password', e.currentTarget.value)}
           error={fb.error('password')}
         />
       </SimpleGrid>
-      <Switch label={T.allAddresses} aria-label={T.allAddresses} description={T.allAddressesHint} checked={allAddresses} onChange={(e) => setAllAddresses(e.currentTarget.checked)} error={fb.error('allAddresses')} />
+      <Switch label={T.allAddresses} aria-label={T.allAddresses} description={T.allAddressesHint} checked={v.allAddresses} onChange={(e) => set('allAddresses', e.currentTarget.checked)} error={fb.error('allAddresses')} />
       <TagsInput
         label={T.addresses}
         description={T.addressesHint}
-        disabled={allAddresses}
-        value={addresses}
-        onChange={setAddresses}
+        disabled={v.allAddresses}
+        value={v.addresses}
+        onChange={(x) => set('addresses', x)}
         splitChars={[',', ';', ' ']}
         clearable
         error={fb.error('addresses')}
       />
       <SimpleGrid cols={{ base: 1, sm: 2 }}>
-        <NumberInput label={T.retries} min={0} max={100} {...whole} value={retries} onChange={setRetries} error={fb.error('retries')} />
-        <NumberInput label={T.retryMinutes} min={1} {...whole} value={retryMinutes} onChange={setRetryMinutes} error={fb.error('retryMinutes')} />
+        <NumberInput label={T.retries} min={0} max={100} {...whole} value={v.retries} onChange={(x) => set('retries', x)} error={fb.error('retries')} />
+        <NumberInput label={T.retryMinutes} min={1} {...whole} value={v.retryMinutes} onChange={(x) => set('retryMinutes', x)} error={fb.error('retryMinutes')} />
       </SimpleGrid>
     </FormModal>
   );

@@ -4,13 +4,13 @@
 // action (after asking first, for Remove and Restore defaults), a table with its empty state, a
 // zone to drop files on, and a form over server settings that sends only the keys that changed.
 import { useCallback, useEffect, useRef, useState, type ChangeEvent, type DependencyList, type DragEvent, type FormEvent, type ReactNode } from 'react';
-import { Alert, Button, Group, Loader, Modal, Paper, Select, Stack, Table, Text, Title, type ButtonProps, type MantineColor, type MantineSize, type MantineSpacing, type ModalProps } from '@mantine/core';
+import { Alert, Badge, Button, Group, Loader, Modal, Paper, Select, Stack, Table, Text, Title, type ButtonProps, type MantineColor, type MantineSize, type MantineSpacing, type ModalProps } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { ApiCallError, call, onEvent } from '../api';
 import type { MainEvents } from '../../../src-main/shared/ipc/contract';
 import type { ListenerState, PortSecurity } from '../../../src-main/shared/model/entities';
 import type { SettingKey, Settings } from '../../../src-main/shared/model/settings';
-import { strings } from '../i18n';
+import { fmt, strings } from '../i18n';
 
 const T = strings({
   saved: 'Saved',
@@ -25,6 +25,7 @@ const T = strings({
   no: 'No',
   chooseFile: 'Choose a file…',
   chooseFiles: 'Choose files…',
+  kb: '{n} KB',
   states: { listening: 'listening', failed: 'failed', stopped: 'stopped', disabled: 'disabled' } satisfies Record<ListenerState, string>,
 });
 
@@ -108,6 +109,33 @@ export function useEvent<E extends keyof MainEvents>(event: E, fn: (payload: Mai
   const latest = useRef(fn);
   latest.current = fn;
   useEffect(() => onEvent(event, (p) => latest.current(p)), [event]);
+}
+
+/** A config.changed burst (a preset changes several areas, one event each) settles in this long. */
+const CHANGED_SETTLE_MS = 50;
+
+/**
+ * Runs `reload` when the configuration changes in one of `areas` ('all': any), or wholesale
+ * ('config': a backup restored) or in another process ('external': the CLI). A burst of events
+ * makes one reload. Returns the same debounced trigger, for other events that need the same
+ * reload (server.statusChanged), so that they merge with it.
+ */
+export function useConfigChanged(areas: readonly string[] | 'all', reload: () => unknown): () => void {
+  const latest = useRef(reload);
+  latest.current = reload;
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  const schedule = useCallback(() => {
+    clearTimeout(timer.current);
+    timer.current = setTimeout(() => {
+      timer.current = undefined;
+      void latest.current();
+    }, CHANGED_SETTLE_MS);
+  }, []);
+  useEvent('config.changed', ({ area }) => {
+    if (areas === 'all' || area === 'config' || area === 'external' || areas.includes(area)) schedule();
+  });
+  return schedule;
 }
 
 // ---- actions and their outcome ----------------------------------------------------------------------
@@ -369,10 +397,21 @@ export function SmallButton({ label, onClick, variant = 'light' }: { label: stri
   );
 }
 
-/** A small button that runs an action at once (Send now, Unban …); `name`: its accessible name when the label alone is vague in a table ("Remove INBOX"). */
-export function ActionButton<R>({ label, name, variant = 'light', ...action }: ActionProps<R> & { label: string; name?: string; variant?: ButtonProps['variant'] }) {
+/**
+ * A button that runs an action at once (Send now, Unban …): small and light in a table row; a
+ * page's main action is `size="sm" variant="filled"`. `name`: its accessible name when the label
+ * alone is vague in a table ("Remove INBOX").
+ */
+export function ActionButton<R>({
+  label,
+  name,
+  variant = 'light',
+  size = 'xs',
+  disabled,
+  ...action
+}: ActionProps<R> & { label: string; name?: string; variant?: ButtonProps['variant']; size?: MantineSize; disabled?: boolean }) {
   return (
-    <Button size="xs" variant={variant} aria-label={name} loading={action.feedback.busy === action.runKey} onClick={() => void runAction(action)}>
+    <Button size={size} variant={variant} aria-label={name} disabled={disabled} loading={action.feedback.busy === action.runKey} onClick={() => void runAction(action)}>
       {label}
     </Button>
   );
@@ -659,6 +698,26 @@ export const yesNo = (b: boolean): string => (b ? T.yes : T.no);
 /** The state of a listener (a TCP/IP port) as shown. */
 export const listenerStateLabel = (s: ListenerState): string => T.states[s];
 
+const STATE_COLOR: Record<ListenerState, MantineColor> = { listening: 'green', failed: 'red', stopped: 'gray', disabled: 'gray' };
+
+/** The state of a listener as a coloured badge (green: listening, red: failed). */
+export function ListenerStateBadge({ state }: { state: ListenerState }) {
+  return (
+    <Badge color={STATE_COLOR[state]} variant="light">
+      {listenerStateLabel(state)}
+    </Badge>
+  );
+}
+
+/** A size in bytes as whole kilobytes, rounded up (a byte is 1 KB, not 0). */
+export const kb = (bytes: number): string => fmt(T.kb, { n: Math.ceil(bytes / 1024) });
+
+/** `name` alone becomes `name@domain`; a full address stays as typed (trimmed). */
+export function qualify(address: string, domain: string): string {
+  const a = address.trim();
+  return a === '' || a.includes('@') ? a : `${a}@${domain}`;
+}
+
 /** A connection security as shown. */
 export const securityLabel = (s: PortSecurity): string => s;
 
@@ -688,6 +747,18 @@ export function downloadFile(filename: string, text: string, type: string): void
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+// ---- a form's draft of an entity ---------------------------------------------------------------------------
+
+/**
+ * A form's draft of some of an entity's stored values (`pick`): what is typed stays whatever
+ * reloads the entity meanwhile, and takes the stored values again only after the form's own save
+ * (`saved(stored)`). Key the component by the entity's id, so that another entity starts afresh.
+ */
+export function useDraft<S, V extends object>(stored: S, pick: (s: S) => V): [V, <K extends keyof V>(key: K, value: V[K]) => void, (saved: S) => void] {
+  const [draft, setDraft] = useState(() => pick(stored));
+  return [draft, (key, value) => setDraft((v) => ({ ...v, [key]: value })), (saved) => setDraft(pick(saved))];
 }
 
 // ---- an editor in a modal, opened from a list ---------------------------------------------------------------
